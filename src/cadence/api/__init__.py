@@ -1,0 +1,1 @@
+"""The versioned JSON API (``/api``), with one error envelope."""

@@ -1,0 +1,27 @@
+"""``cadence serve``: the web app and the API in one process."""
+
+from __future__ import annotations
+
+import typer
+
+from cadence.cli.context import database, settings
+
+__all__ = ["serve"]
+
+
+def serve(
+    host: str | None = typer.Option(None, "--host", help="Listen address (default: CADENCE_HOST)."),
+    port: int | None = typer.Option(None, "--port", help="Port (default: CADENCE_PORT)."),
+) -> None:
+    """Serve Cadence on http://HOST:PORT until interrupted."""
+    import uvicorn
+
+    from cadence.app import create_app
+    from cadence.services.schema_admin import require_current_schema
+
+    config = settings()
+    db = database()
+    require_current_schema(db)
+    bind_host, bind_port = host or config.host, port or config.port
+    typer.echo(f"Cadence is serving {db.label} on http://{bind_host}:{bind_port} (Ctrl+C stops it)")
+    uvicorn.run(create_app(config, db), host=bind_host, port=bind_port, log_level=config.log_level)

@@ -1,0 +1,85 @@
+"""Every setting Cadence reads, typed and defaulted. Only the composition root (``app.py``) and the CLI read it.
+
+Each field is documented in ``docs/configuration.md``; a test fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cadence.domain.errors import ConfigurationError
+
+__all__ = ["Settings", "default_data_dir", "load_settings"]
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/cadence``, i.e. ``~/.local/share/cadence`` on most systems."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cadence"
+
+
+class Settings(BaseSettings):
+    """Read from ``CADENCE_*`` environment variables (and a ``.env`` file in the working directory)."""
+
+    model_config = SettingsConfigDict(env_prefix="CADENCE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = Field(
+        "development", description="'production' refuses unsafe defaults such as a missing secret key."
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Folder for the embedded SQLite database and local files."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database; default: SQLite at DATA_DIR/cadence.db. "
+        "PostgreSQL: postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE.",
+    )
+    host: str = Field("127.0.0.1", description="Address 'cadence serve' listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port 'cadence serve' listens on.")
+    secret_key: SecretStr | None = Field(
+        None, description="Signs sessions and CSRF tokens. Required when CADENCE_ENV=production."
+    )
+    workspace_file: Path = Field(
+        Path("cadence.toml"), description="The workspace TOML file (workflow mapping, teams, SLA policies)."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Minimum level logged.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _blank_is_default(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir.expanduser() / 'cadence.db'}"
+
+    @property
+    def uses_default_database(self) -> bool:
+        return self.database_url is None
+
+    def check_production(self) -> None:
+        if self.env == "production" and self.secret_key is None:
+            raise ConfigurationError("CADENCE_SECRET_KEY must be set when CADENCE_ENV=production")
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, with validation failures turned into one clear sentence."""
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "CADENCE_" + str(first["loc"][0]).upper() if first["loc"] else "a CADENCE_ setting"
+        raise ConfigurationError(f"{name} is invalid: {first['msg']}") from None
+    if settings.uses_default_database:
+        settings.data_dir.expanduser().mkdir(parents=True, exist_ok=True)
+    settings.check_production()
+    return settings

@@ -1,0 +1,102 @@
+"""Schema migrations shipped inside the package, and the check that a database matches this Cadence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+
+from cadence.domain.errors import SchemaMismatch
+from cadence.store.database import Database
+from cadence.store.schema import Base
+
+__all__ = ["SchemaState", "downgrade", "drift", "require_current", "schema_state", "upgrade"]
+
+_SCRIPTS = Path(__file__).with_name("migrations")
+
+
+def _config(conn: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    if conn is not None:
+        config.attributes["connection"] = conn
+    return config
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    current: str | None
+    head: str
+    known: bool
+    """False when the database was migrated by a newer Cadence whose revisions this one does not ship."""
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def schema_state(db: Database) -> SchemaState:
+    scripts = ScriptDirectory.from_config(_config())
+    head = scripts.get_current_head()
+    assert head is not None
+    with db.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    known = current is None or _revision_known(scripts, current)
+    return SchemaState(current=current, head=head, known=known)
+
+
+def _revision_known(scripts: ScriptDirectory, revision: str) -> bool:
+    try:
+        return scripts.get_revision(revision) is not None
+    except Exception:  # alembic raises several resolution errors for unknown ids
+        return False
+
+
+def require_current(db: Database) -> SchemaState:
+    """Refuse to work on a database this Cadence does not fully understand (newer, or not migrated yet)."""
+    state = schema_state(db)
+    if not state.known:
+        raise SchemaMismatch(
+            f"the database at {db.label} has schema revision {state.current}, newer than this Cadence knows "
+            f"(its latest is {state.head}); upgrade Cadence, or point CADENCE_DATABASE_URL at another database",
+            current=state.current,
+            head=state.head,
+        )
+    if not state.up_to_date:
+        where = "empty" if state.current is None else f"at revision {state.current}"
+        raise SchemaMismatch(
+            f"the database at {db.label} is {where}, this Cadence needs {state.head}; run 'cadence db upgrade'",
+            current=state.current,
+            head=state.head,
+        )
+    return state
+
+
+def upgrade(db: Database, revision: str = "head") -> SchemaState:
+    state = schema_state(db)
+    if not state.known:
+        require_current(db)
+    with db.begin() as conn:
+        command.upgrade(_config(conn), revision)
+    return schema_state(db)
+
+
+def downgrade(db: Database, revision: str) -> SchemaState:
+    require_known = schema_state(db)
+    if not require_known.known:
+        require_current(db)
+    with db.begin() as conn:
+        command.downgrade(_config(conn), revision)
+    return schema_state(db)
+
+
+def drift(db: Database) -> list[object]:
+    """Differences between the models and the migrated database; empty when migrations match the models."""
+    with db.connect() as conn:
+        return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))

@@ -1,0 +1,154 @@
+"""Columnar read models: SQL results straight into the canonical read frames of :mod:`cadence.domain.frames`.
+
+Rows come from the driver as tuples and are transposed once into columns; timestamps are parsed by Polars in one
+vectorised pass (SQLite returns them as text, PostgreSQL as aware datetimes). No ORM objects are built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+from sqlalchemy import Connection
+
+from cadence.domain import frames as F
+
+__all__ = [
+    "read_assignee_changes",
+    "read_estimate_changes",
+    "read_flag_changes",
+    "read_items",
+    "read_sprint_changes",
+    "read_sprints",
+    "read_ticket_events",
+    "read_tickets",
+    "read_transitions",
+]
+
+READ_SPRINTS: F.Schema = {
+    "sprint_id": pl.Int64,
+    "team_id": pl.Int64,
+    "name": pl.String,
+    "state": pl.String,
+    "start_at": F.UTC_TS,
+    "end_at": F.UTC_TS,
+    "completed_at": F.UTC_TS,
+}
+
+
+def _frame(conn: Connection, sql: str, params: dict[str, object], schema: F.Schema) -> pl.DataFrame:
+    rows = conn.exec_driver_sql(*_bind(conn, sql, params)).fetchall()
+    if not rows:
+        return F.empty(schema)
+    columns = list(zip(*rows, strict=True))
+    series = []
+    for (name, dtype), values in zip(schema.items(), columns, strict=True):
+        if isinstance(dtype, pl.Datetime):
+            series.append(_timestamps(name, values))
+        elif dtype == F.LIST_STR:
+            series.append(_lists(name, values))
+        elif dtype == pl.Boolean:
+            series.append(pl.Series(name, values).cast(pl.Boolean))
+        else:
+            series.append(pl.Series(name, values, dtype))
+    return pl.DataFrame(series)
+
+
+def _lists(name: str, values: Sequence[object]) -> pl.Series:
+    """JSON list columns: text on SQLite, already decoded by psycopg on PostgreSQL."""
+    if any(isinstance(v, list) for v in values):
+        return pl.Series(name, values, F.LIST_STR)
+    return pl.Series(name, values, pl.String).str.json_decode(F.LIST_STR)
+
+
+def _timestamps(name: str, values: Sequence[object]) -> pl.Series:
+    raw = pl.Series(name, values)
+    if raw.dtype == pl.String:
+        return raw.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", time_zone="UTC", strict=True)
+    if raw.dtype == pl.Null:
+        return raw.cast(F.UTC_TS)
+    return raw.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+
+
+def _bind(conn: Connection, sql: str, params: dict[str, object]) -> tuple[str, object]:
+    """Expand ``:name`` parameters (lists into ``IN`` lists) in the driver's own parameter style."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    values: list[object] = []
+    out = sql
+    for name, value in params.items():
+        if isinstance(value, list | tuple):
+            out = out.replace(f":{name}", ", ".join([mark] * len(value)) if value else "NULL")
+            values.extend(value)
+        else:
+            out = out.replace(f":{name}", mark)
+            values.append(value)
+    return out, tuple(values)
+
+
+def _team_filter(team_ids: Sequence[int] | None, column: str) -> tuple[str, dict[str, object]]:
+    if team_ids is None:
+        return "", {}
+    return f" WHERE {column} IN (:team_ids)", {"team_ids": list(team_ids)}
+
+
+def read_items(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    where, params = _team_filter(team_ids, "team_id")
+    sql = (
+        "SELECT id, team_id, key, type, priority, status, estimate, assignee_id, epic_key, parent_key, "
+        "created_at, resolved_at, resolution, flagged, labels FROM work_items" + where + " ORDER BY id"
+    )
+    return _frame(conn, sql, params, F.READ_ITEMS)
+
+
+def _item_events(conn: Connection, table: str, columns: str, team_ids: Sequence[int] | None, schema: F.Schema) -> pl.DataFrame:
+    where, params = _team_filter(team_ids, "i.team_id")
+    sql = f"SELECT {columns} FROM {table} e JOIN work_items i ON i.id = e.item_id{where} ORDER BY e.item_id, e.at, e.id"  # noqa: S608
+    return _frame(conn, sql, params, schema)
+
+
+def read_transitions(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    """Status changes ordered by item then time (ties keep insertion order, i.e. the source's order)."""
+    cols = "e.item_id, e.from_status, e.to_status, e.at, e.by_id"
+    return _item_events(conn, "transitions", cols, team_ids, F.READ_TRANSITIONS)
+
+
+def read_sprint_changes(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    return _item_events(conn, "sprint_changes", "e.item_id, e.sprint_id, e.change, e.at", team_ids, F.READ_SPRINT_CHANGES)
+
+
+def read_estimate_changes(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    cols = "e.item_id, e.from_value, e.to_value, e.at"
+    return _item_events(conn, "estimate_changes", cols, team_ids, F.READ_ESTIMATE_CHANGES)
+
+
+def read_assignee_changes(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    cols = "e.item_id, e.from_id, e.to_id, e.at"
+    return _item_events(conn, "assignee_changes", cols, team_ids, F.READ_ASSIGNEE_CHANGES)
+
+
+def read_flag_changes(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    return _item_events(conn, "flag_changes", "e.item_id, e.flagged, e.at", team_ids, F.READ_FLAG_CHANGES)
+
+
+def read_sprints(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    where, params = _team_filter(team_ids, "team_id")
+    sql = "SELECT id, team_id, name, state, start_at, end_at, completed_at FROM sprints" + where + " ORDER BY start_at, id"
+    return _frame(conn, sql, params, READ_SPRINTS)
+
+
+def read_tickets(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    where, params = _team_filter(team_ids, "team_id")
+    sql = (
+        "SELECT id, team_id, key, channel, impact, urgency, priority, status, level, sla_policy, created_at, "
+        "resolved_at FROM support_tickets" + where + " ORDER BY id"
+    )
+    return _frame(conn, sql, params, F.READ_TICKETS)
+
+
+def read_ticket_events(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    where, params = _team_filter(team_ids, "t.team_id")
+    sql = (
+        "SELECT e.ticket_id, e.kind, e.from_value, e.to_value, e.at FROM ticket_events e "
+        "JOIN support_tickets t ON t.id = e.ticket_id" + where + " ORDER BY e.ticket_id, e.at, e.id"
+    )
+    return _frame(conn, sql, params, F.READ_TICKET_EVENTS)
