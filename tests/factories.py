@@ -93,6 +93,11 @@ def team_batch(source: str = "test", *, title_of_2: str = "Fix the export") -> R
             }
         ),
         ticket_links=pl.DataFrame(
-            {"ticket_source_id": ["t1"], "item_source_id": ["2"], "kind": ["escalated"], "created_at": [ts(2024, 3, 5, 10)]}
+            {
+                "ticket_source_id": ["t1"],
+                "item_source_id": ["2"],
+                "kind": ["escalated"],
+                "created_at": [ts(2024, 3, 5, 10)],
+            }
         ),
     )

@@ -100,7 +100,9 @@ def test_rows_with_unknown_references_are_skipped_and_reported(db: Database) -> 
 
 def test_rows_missing_required_values_are_skipped_without_sinking_the_batch(db: Database) -> None:
     batch = team_batch()
-    broken = batch.items.with_columns(pl.when(pl.col("key") == "OPS-2").then(None).otherwise(pl.col("title")).alias("title"))
+    broken = batch.items.with_columns(
+        pl.when(pl.col("key") == "OPS-2").then(None).otherwise(pl.col("title")).alias("title")
+    )
     report = _load(db, RecordBatch(**{**batch.__dict__, "items": broken}))
     assert report.inserted["items"] == 1
     assert report.skipped["items"] == 1
@@ -130,7 +132,7 @@ def test_naive_datetimes_are_refused_before_anything_is_written(db: Database) ->
 def test_non_utc_zones_are_converted_not_relabelled(db: Database) -> None:
     batch = team_batch()
     paris = batch.items.with_columns(
-        pl.Series("created_at", [dt.datetime(2024, 3, 1, 10), dt.datetime(2024, 3, 5, 11)]).dt.replace_time_zone(
+        pl.Series("created_at", [dt.datetime(2024, 3, 1, 10), dt.datetime(2024, 3, 5, 11)]).dt.replace_time_zone(  # noqa: DTZ001
             "Europe/Paris"
         )
     )

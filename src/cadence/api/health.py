@@ -35,7 +35,9 @@ def health(request: Request) -> JSONResponse:
         return JSONResponse(body.model_dump(), status_code=503)
     if not state.up_to_date:
         body = Health(
-            status="degraded", database="needs-migration", schema_revision=state.current,
+            status="degraded",
+            database="needs-migration",
+            schema_revision=state.current,
             detail=f"schema at {state.current}, this Cadence needs {state.head}",
         )
         return JSONResponse(body.model_dump(), status_code=503)

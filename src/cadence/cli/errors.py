@@ -7,6 +7,7 @@ from typing import Any
 import click
 import typer
 from rich.console import Console
+from rich.text import Text
 from typer.core import TyperGroup
 
 from cadence.domain.errors import CadenceError
@@ -23,5 +24,5 @@ class CadenceGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CadenceError as error:
-            stderr.print(f"[bold red]error:[/] {error.message}", soft_wrap=True)
+            stderr.print(Text.assemble(("error:", "bold red"), " ", error.message), soft_wrap=True)
             raise typer.Exit(error.exit_code) from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 
 import typer
 from rich.console import Console
@@ -15,7 +15,7 @@ from cadence.services.workspace_status import workspace_status
 __all__ = ["status"]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
 

@@ -6,7 +6,6 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-
 from cadence.connectors.demo import DemoLogin, DemoWorkspace, generate_demo
 from cadence.domain.batch import RecordBatch
 from cadence.services.passwords import hash_password
@@ -71,7 +70,9 @@ def seed_demo(
         for login in workspace.logins:
             if not user_exists(conn, login.username):
                 person = find_person_id(conn, DEMO_SOURCE, login.person_id)
-                insert_user(conn, username=login.username, password_hash=hash_password(login.password), person_id=person)
+                insert_user(
+                    conn, username=login.username, password_hash=hash_password(login.password), person_id=person
+                )
     return SeedReport(False, workspace.logins, report, time.perf_counter() - started)
 
 

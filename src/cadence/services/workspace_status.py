@@ -19,8 +19,13 @@ def workspace_status(db: Database) -> WorkspaceStatus:
             first, last = history_range(conn, row["id"])
             teams.append(
                 TeamSummary(
-                    key=row["key"], name=row["name"], items=row["items"], tickets=row["tickets"],
-                    people=row["people"], history_from=first, history_to=last,
+                    key=row["key"],
+                    name=row["name"],
+                    items=row["items"],
+                    tickets=row["tickets"],
+                    people=row["people"],
+                    history_from=first,
+                    history_to=last,
                 )
             )
         first, last = history_range(conn)

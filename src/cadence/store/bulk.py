@@ -46,7 +46,7 @@ def content_hashes(frame: pl.DataFrame) -> pl.Series:
 def _driver_columns(conn: Connection, frame: pl.DataFrame) -> pl.DataFrame:
     """Turn each column into what the driver takes: text timestamps for SQLite, JSON text for lists."""
     sqlite = conn.dialect.name == "sqlite"
-    exprs = []
+    exprs: list[pl.Expr | pl.Series] = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if isinstance(dtype, pl.Datetime):
@@ -87,8 +87,10 @@ def with_defaults(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     fills = []
     for column in table.columns:
         default = column.default
-        if default is None or column.primary_key or not getattr(default, "is_scalar", False) and not callable(
-            getattr(default, "arg", None)
+        if (
+            default is None
+            or column.primary_key
+            or (not getattr(default, "is_scalar", False) and not callable(getattr(default, "arg", None)))
         ):
             continue
         arg = default.arg  # type: ignore[attr-defined]
@@ -118,7 +120,12 @@ def _update_by_id(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
 
 
 def key_map(
-    conn: Connection, table: Table, keys: pl.DataFrame, *, extra: Iterable[str] = (), fixed: dict[str, object] | None = None
+    conn: Connection,
+    table: Table,
+    keys: pl.DataFrame,
+    *,
+    extra: Iterable[str] = (),
+    fixed: dict[str, object] | None = None,
 ) -> pl.DataFrame:
     """The stored ``id`` (and ``extra`` columns) of each key row in ``keys`` that exists, chunked ``IN`` lookups.
 
@@ -156,7 +163,13 @@ def upsert_by_hash(
     """
     fixed = fixed or {}
     stored = key_map(conn, table, frame.select(key), extra=["content_hash"], fixed=fixed)
-    joined = frame.join(stored.rename({"content_hash": "_stored_hash"}), on=list(key), how="left", nulls_equal=True, maintain_order="left")
+    joined = frame.join(
+        stored.rename({"content_hash": "_stored_hash"}),
+        on=list(key),
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
     new = joined.filter(pl.col("id").is_null()).drop("id", "_stored_hash")
     changed = joined.filter(pl.col("id").is_not_null() & (pl.col("_stored_hash").ne_missing(pl.col("content_hash"))))
     unchanged = joined.height - new.height - changed.height

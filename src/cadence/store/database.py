@@ -43,7 +43,8 @@ def _parse(url: str) -> URL:
         )
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() not in {"psycopg", ""}:
         raise ConfigurationError(
-            f"CADENCE_DATABASE_URL asks for the '{parsed.get_driver_name()}' driver; Cadence ships psycopg 3: {_URL_HELP}"
+            f"CADENCE_DATABASE_URL asks for the '{parsed.get_driver_name()}' driver; "
+            f"Cadence ships psycopg 3: {_URL_HELP}"
         )
     if parsed.get_backend_name() == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -77,7 +78,12 @@ class Database:
             pool = {"poolclass": NullPool} if path else {"poolclass": StaticPool}
             kwargs |= pool | {"connect_args": {"check_same_thread": False}}
         else:
-            kwargs |= {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "connect_args": {"connect_timeout": 5}}
+            kwargs |= {
+                "pool_pre_ping": True,
+                "pool_size": 5,
+                "max_overflow": 10,
+                "connect_args": {"connect_timeout": 5},
+            }
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.kind == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -117,14 +123,20 @@ class Database:
             if not _is_connection_failure(error):
                 raise
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            raise DatabaseUnavailable(
-                f"cannot reach the database at {self.label}: {reason}", url=self.label
-            ) from None
+            raise DatabaseUnavailable(f"cannot reach the database at {self.label}: {reason}", url=self.label) from None
 
 
 def _is_connection_failure(error: exc.OperationalError) -> bool:
     if error.connection_invalidated:
         return True
     message = str(error.orig).lower()
-    hints = ("connect", "unable to open", "could not translate host", "timeout", "refused", "password", "does not exist")
+    hints = (
+        "connect",
+        "unable to open",
+        "could not translate host",
+        "timeout",
+        "refused",
+        "password",
+        "does not exist",
+    )
     return any(hint in message for hint in hints)

@@ -73,7 +73,9 @@ class _Ingest:
         With ``required``, rows whose reference is unknown are skipped and reported; otherwise they get nulls.
         """
         key = ids.columns[0]
-        out = frame.join(ids.rename({key: "__ref"}), left_on=column, right_on="__ref", how="left", maintain_order="left")
+        out = frame.join(
+            ids.rename({key: "__ref"}), left_on=column, right_on="__ref", how="left", maintain_order="left"
+        )
         first = ids.columns[1]
         if required:
             missing = out.filter(pl.col(column).is_null() | pl.col(first).is_null())
@@ -90,19 +92,19 @@ class _Ingest:
     # --- organisation ---------------------------------------------------------------------------------------
     def teams(self) -> None:
         if self.batch.teams is not None and self.batch.teams.height:
-            teams = F.conform(self.batch.teams, F.TEAMS, name="teams").unique("key", keep="last")
+            teams = F.conform(self.batch.teams, F.TEAMS, name="teams").unique("key", keep="last", maintain_order=True)
             teams = teams.with_columns(pl.lit(self.workspace_id).alias("workspace_id"))
-            stored = key_map(self.conn, S.Team.__table__, teams.select("key"), fixed={"workspace_id": self.workspace_id})
+            stored = key_map(self.conn, S.table(S.Team), teams.select("key"), fixed={"workspace_id": self.workspace_id})
             new = teams.join(stored, on="key", how="anti")
             self._insert_rows(S.Team, new.with_columns(pl.lit(0).alias("data_version")), "teams")
             self.report.unchanged["teams"] += teams.height - new.height
-        table = S.Team.__table__
+        table = S.table(S.Team)
         rows = self.conn.execute(select(table.c.key, table.c.id).where(table.c.workspace_id == self.workspace_id))
         self.team_ids = pl.DataFrame([tuple(r) for r in rows], schema=self.team_ids.schema, orient="row")
 
     def _insert_rows(self, model: type[S.Base], frame: pl.DataFrame, entity: str) -> None:
         if frame.height:
-            table = S.Base.metadata.tables[model.__tablename__]
+            table = S.table(model)
             now = pl.lit(pl.Series([_now()]).dt.cast_time_unit("us")).alias("created_at")
             frame = frame.with_columns(now) if "created_at" in table.c and "created_at" not in frame.columns else frame
             self.report.inserted[entity] += insert_ignoring_duplicates(self.conn, table, frame, [])
@@ -110,13 +112,13 @@ class _Ingest:
     def people(self) -> None:
         referenced = self._referenced_people()
         described = (
-            F.conform(self.batch.people, F.PEOPLE, name="people").unique("source_id", keep="last")
+            F.conform(self.batch.people, F.PEOPLE, name="people").unique("source_id", keep="last", maintain_order=True)
             if self.batch.people is not None
             else F.empty(F.PEOPLE)
         )
         placeholders = referenced.join(described.select("source_id"), on="source_id", how="anti")
         if placeholders.height:
-            stored = key_map(self.conn, S.Person.__table__, placeholders, fixed={"source": self.source})
+            stored = key_map(self.conn, S.table(S.Person), placeholders, fixed={"source": self.source})
             placeholders = placeholders.join(stored, on="source_id", how="anti")
         placeholders = placeholders.with_columns(
             pl.col("source_id").alias("display_name"), pl.lit(None, pl.String).alias("email")
@@ -125,10 +127,10 @@ class _Ingest:
         if people.height:
             people = people.with_columns(content_hashes(people), pl.lit(True).alias("active"))
             result, ids = upsert_by_hash(
-                self.conn, S.Person.__table__, people, key=["source_id"], fixed={"source": self.source}
+                self.conn, S.table(S.Person), people, key=["source_id"], fixed={"source": self.source}
             )
             self._count("people", result)
-        ids = key_map(self.conn, S.Person.__table__, referenced, fixed={"source": self.source})
+        ids = key_map(self.conn, S.table(S.Person), referenced, fixed={"source": self.source})
         self.person_ids = ids.rename({"source_id": "person", "id": "person_id"})
 
     def _referenced_people(self) -> pl.DataFrame:
@@ -152,10 +154,12 @@ class _Ingest:
         rows = rows.filter(pl.col("role").is_in([r.value for r in Role]))
         rows = self._resolve("memberships", rows, "team", self.team_ids, required=True, what="team")
         rows = self._person(rows, "person_id", "person_id").filter(pl.col("person_id").is_not_null())
-        rows = rows.unique(["team_id", "person_id"], keep="last")
-        table = S.Membership.__table__
+        rows = rows.unique(["team_id", "person_id"], keep="last", maintain_order=True)
+        table = S.table(S.Membership)
         stored = key_map(self.conn, table, rows.select("team_id", "person_id"), extra=["role"])
-        joined = rows.join(stored.rename({"role": "_role"}), on=["team_id", "person_id"], how="left", maintain_order="left")
+        joined = rows.join(
+            stored.rename({"role": "_role"}), on=["team_id", "person_id"], how="left", maintain_order="left"
+        )
         new = joined.filter(pl.col("id").is_null()).select("team_id", "person_id", "role")
         changed = joined.filter(pl.col("id").is_not_null() & (pl.col("role") != pl.col("_role")))
         self.report.inserted["memberships"] += insert_ignoring_duplicates(
@@ -171,10 +175,10 @@ class _Ingest:
         self, entity: str, model: type[S.Base], frame: pl.DataFrame, *, people: dict[str, str], team: bool = True
     ) -> pl.DataFrame:
         """Upsert ``(source, source_id)``-keyed rows; returns ``source_id -> id, team_id``."""
-        frame = frame.unique("source_id", keep="last")
+        frame = frame.unique("source_id", keep="last", maintain_order=True)
         if team:
             frame = self._resolve(entity, frame, "team", self.team_ids, required=True, what="team")
-        table = S.Base.metadata.tables[model.__tablename__]
+        table = S.table(model)
         frame = self._complete(entity, table, frame, "source_id")
         frame = frame.with_columns(content_hashes(frame))
         for column, into in people.items():
@@ -209,17 +213,28 @@ class _Ingest:
         if self.batch.items is not None and self.batch.items.height:
             rows = F.conform(self.batch.items, F.ITEMS, name="items")
             rows = rows.with_columns(pl.col("flagged").fill_null(False))
-            ids = self.entity("items", S.WorkItem, rows, people={"assignee_id": "assignee_id", "reporter_id": "reporter_id"})
+            ids = self.entity(
+                "items", S.WorkItem, rows, people={"assignee_id": "assignee_id", "reporter_id": "reporter_id"}
+            )
             self.item_ids = ids.select(
-                pl.col("source_id").alias("item"), pl.col("id").alias("item_id"), pl.col("team_id").alias("item_team_id")
+                pl.col("source_id").alias("item"),
+                pl.col("id").alias("item_id"),
+                pl.col("team_id").alias("item_team_id"),
             )
         self.item_ids = self._with_stored_items(self.item_ids)
 
     def _with_stored_items(self, known: pl.DataFrame) -> pl.DataFrame:
         """Add stored items that this batch's events or links refer to but whose rows it does not carry."""
         refs = []
-        for name in ("transitions", "sprint_changes", "estimate_changes", "assignee_changes", "flag_changes",
-                     "ticket_links", "impediments"):
+        for name in (
+            "transitions",
+            "sprint_changes",
+            "estimate_changes",
+            "assignee_changes",
+            "flag_changes",
+            "ticket_links",
+            "impediments",
+        ):
             frame = getattr(self.batch, name)
             if frame is not None and "item_source_id" in frame.columns:
                 refs.append(frame.get_column("item_source_id"))
@@ -231,15 +246,24 @@ class _Ingest:
         wanted = wanted.join(known, left_on="source_id", right_on="item", how="anti")
         if wanted.height == 0:
             return known
-        stored = key_map(self.conn, S.WorkItem.__table__, wanted, extra=["team_id"], fixed={"source": self.source})
+        stored = key_map(self.conn, S.table(S.WorkItem), wanted, extra=["team_id"], fixed={"source": self.source})
         stored = stored.select(
-            pl.col("source_id").alias("item"), pl.col("id").alias("item_id"), pl.col("team_id").cast(pl.Int64).alias("item_team_id")
+            pl.col("source_id").alias("item"),
+            pl.col("id").alias("item_id"),
+            pl.col("team_id").cast(pl.Int64).alias("item_team_id"),
         )
         return pl.concat([known, stored])
 
     # --- history events -----------------------------------------------------------------------------------------
-    def events(self, entity: str, model: type[S.Base], frame: pl.DataFrame | None, schema: F.Schema,
-               people: dict[str, str], sprint_ids: pl.DataFrame | None = None) -> None:
+    def events(
+        self,
+        entity: str,
+        model: type[S.Base],
+        frame: pl.DataFrame | None,
+        schema: F.Schema,
+        people: dict[str, str],
+        sprint_ids: pl.DataFrame | None = None,
+    ) -> None:
         if frame is None or frame.height == 0:
             return
         rows = F.conform(frame, schema, name=entity)
@@ -250,7 +274,7 @@ class _Ingest:
             rows = rows.rename({"__sprint_id": "sprint_id"})
         for column, into in people.items():
             rows = self._person(rows, column, into)
-        table = S.Base.metadata.tables[model.__tablename__]
+        table = S.table(model)
         rows = self._complete(entity, table, rows, "event_key")
         new = insert_ignoring_duplicates(self.conn, table, rows.drop("item_team_id"), ["item_id", "event_key"])
         self.report.inserted[entity] += new
@@ -263,12 +287,14 @@ class _Ingest:
             return
         rows = F.conform(self.batch.item_links, F.ITEM_LINKS, name="item_links")
         ends = self.item_ids.select("item", "item_id")
-        rows = self._resolve("item_links", rows, "from_source_id", ends.rename({"item_id": "from_item_id"}),
-                             required=True, what="item")
-        rows = self._resolve("item_links", rows, "to_source_id", ends.rename({"item_id": "to_item_id"}),
-                             required=True, what="item")
+        rows = self._resolve(
+            "item_links", rows, "from_source_id", ends.rename({"item_id": "from_item_id"}), required=True, what="item"
+        )
+        rows = self._resolve(
+            "item_links", rows, "to_source_id", ends.rename({"item_id": "to_item_id"}), required=True, what="item"
+        )
         new = insert_ignoring_duplicates(
-            self.conn, S.ItemLink.__table__, rows, ["from_item_id", "to_item_id", "link_type"]
+            self.conn, S.table(S.ItemLink), rows, ["from_item_id", "to_item_id", "link_type"]
         )
         self.report.inserted["item_links"] += new
         self.report.unchanged["item_links"] += rows.height - new
@@ -288,17 +314,28 @@ def ingest(conn: Connection, batch: RecordBatch, *, workspace: str = "default") 
     sprint_ids = run.sprints()
     run.items()
     run.events("transitions", S.Transition, batch.transitions, F.TRANSITIONS, {"by_id": "by_id"})
-    run.events("sprint_changes", S.SprintChange, batch.sprint_changes, F.SPRINT_CHANGES, {"by_id": "by_id"},
-               sprint_ids=sprint_ids)
+    run.events(
+        "sprint_changes",
+        S.SprintChange,
+        batch.sprint_changes,
+        F.SPRINT_CHANGES,
+        {"by_id": "by_id"},
+        sprint_ids=sprint_ids,
+    )
     run.events("estimate_changes", S.EstimateChange, batch.estimate_changes, F.ESTIMATE_CHANGES, {"by_id": "by_id"})
-    run.events("assignee_changes", S.AssigneeChange, batch.assignee_changes, F.ASSIGNEE_CHANGES,
-               {"from_id": "from_id", "to_id": "to_id", "by_id": "by_id"})
+    run.events(
+        "assignee_changes",
+        S.AssigneeChange,
+        batch.assignee_changes,
+        F.ASSIGNEE_CHANGES,
+        {"from_id": "from_id", "to_id": "to_id", "by_id": "by_id"},
+    )
     run.events("flag_changes", S.FlagChange, batch.flag_changes, F.FLAG_CHANGES, {"by_id": "by_id"})
     run.item_links()
     write_support(run)
     write_operations(run)
     if run.report.teams_changed:
-        table = S.Team.__table__
+        table = S.table(S.Team)
         conn.execute(
             table.update()
             .where(table.c.id.in_(sorted(run.report.teams_changed)))

@@ -23,24 +23,38 @@ def write_support(run: _Ingest) -> None:
         rows = F.conform(batch.tickets, F.TICKETS, name="tickets")
         ids = run.entity("tickets", S.SupportTicket, rows, people={"assignee_id": "assignee_id"})
         ticket_ids = ids.select(
-            pl.col("source_id").alias("ticket"), pl.col("id").alias("ticket_id"), pl.col("team_id").alias("ticket_team_id")
+            pl.col("source_id").alias("ticket"),
+            pl.col("id").alias("ticket_id"),
+            pl.col("team_id").alias("ticket_team_id"),
         )
     refs = [f.get_column("ticket_source_id") for f in (batch.ticket_events, batch.ticket_links) if f is not None]
     if refs:
-        wanted = pl.concat(refs).unique().to_frame("source_id").join(ticket_ids, left_on="source_id",
-                                                                       right_on="ticket", how="anti")
+        wanted = (
+            pl.concat(refs)
+            .unique()
+            .to_frame("source_id")
+            .join(ticket_ids, left_on="source_id", right_on="ticket", how="anti")
+        )
         if wanted.height:
-            stored = key_map(run.conn, S.SupportTicket.__table__, wanted, extra=["team_id"], fixed={"source": run.source})
-            ticket_ids = pl.concat([ticket_ids, stored.select(
-                pl.col("source_id").alias("ticket"), pl.col("id").alias("ticket_id"),
-                pl.col("team_id").cast(pl.Int64).alias("ticket_team_id"),
-            )])
+            stored = key_map(
+                run.conn, S.table(S.SupportTicket), wanted, extra=["team_id"], fixed={"source": run.source}
+            )
+            ticket_ids = pl.concat(
+                [
+                    ticket_ids,
+                    stored.select(
+                        pl.col("source_id").alias("ticket"),
+                        pl.col("id").alias("ticket_id"),
+                        pl.col("team_id").cast(pl.Int64).alias("ticket_team_id"),
+                    ),
+                ]
+            )
     if batch.ticket_events is not None and batch.ticket_events.height:
         rows = F.conform(batch.ticket_events, F.TICKET_EVENTS, name="ticket_events")
         rows = run._resolve("ticket_events", rows, "ticket_source_id", ticket_ids, required=True, what="ticket")
         rows = run._person(rows, "by_id", "by_id")
         new = insert_ignoring_duplicates(
-            run.conn, S.TicketEvent.__table__, rows.drop("ticket_team_id"), ["ticket_id", "event_key"]
+            run.conn, S.table(S.TicketEvent), rows.drop("ticket_team_id"), ["ticket_id", "event_key"]
         )
         run.report.inserted["ticket_events"] += new
         run.report.unchanged["ticket_events"] += rows.height - new
@@ -51,8 +65,9 @@ def write_support(run: _Ingest) -> None:
         rows = run._resolve("ticket_links", rows, "ticket_source_id", ticket_ids, required=True, what="ticket")
         items = run.item_ids.select("item", "item_id")
         rows = run._resolve("ticket_links", rows, "item_source_id", items, required=True, what="item")
-        new = insert_ignoring_duplicates(run.conn, S.TicketLink.__table__, rows.drop("ticket_team_id"),
-                                         ["ticket_id", "item_id"])
+        new = insert_ignoring_duplicates(
+            run.conn, S.table(S.TicketLink), rows.drop("ticket_team_id"), ["ticket_id", "item_id"]
+        )
         run.report.inserted["ticket_links"] += new
         run.report.unchanged["ticket_links"] += rows.height - new
 
@@ -72,8 +87,9 @@ def write_operations(run: _Ingest) -> None:
         rows = run._resolve("check_ins", rows, "person_id", people, required=True, what="person")
         rows = rows.rename({"__person_id": "person_id"})
         rows = _link_meeting(rows, meetings)
-        rows = rows.unique(["team_id", "person_id", "on_date"], keep="last").with_columns(content_hashes(rows))
-        result, _ = upsert_by_hash(run.conn, S.CheckIn.__table__, rows, key=["team_id", "person_id", "on_date"])
+        rows = rows.unique(["team_id", "person_id", "on_date"], keep="last", maintain_order=True)
+        rows = rows.with_columns(content_hashes(rows))
+        result, _ = upsert_by_hash(run.conn, S.table(S.CheckIn), rows, key=["team_id", "person_id", "on_date"])
         run._count("check_ins", result)
 
     if batch.impediments is not None and batch.impediments.height:

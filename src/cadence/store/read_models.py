@@ -37,7 +37,8 @@ READ_SPRINTS: F.Schema = {
 
 
 def _frame(conn: Connection, sql: str, params: dict[str, object], schema: F.Schema) -> pl.DataFrame:
-    rows = conn.exec_driver_sql(*_bind(conn, sql, params)).fetchall()
+    statement, values = _bind(conn, sql, params)
+    rows = conn.exec_driver_sql(statement, values).fetchall()
     if not rows:
         return F.empty(schema)
     columns = list(zip(*rows, strict=True))
@@ -70,7 +71,7 @@ def _timestamps(name: str, values: Sequence[object]) -> pl.Series:
     return raw.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
 
 
-def _bind(conn: Connection, sql: str, params: dict[str, object]) -> tuple[str, object]:
+def _bind(conn: Connection, sql: str, params: dict[str, object]) -> tuple[str, tuple[object, ...]]:
     """Expand ``:name`` parameters (lists into ``IN`` lists) in the driver's own parameter style."""
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     values: list[object] = []
@@ -100,9 +101,11 @@ def read_items(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.Da
     return _frame(conn, sql, params, F.READ_ITEMS)
 
 
-def _item_events(conn: Connection, table: str, columns: str, team_ids: Sequence[int] | None, schema: F.Schema) -> pl.DataFrame:
+def _item_events(
+    conn: Connection, table: str, columns: str, team_ids: Sequence[int] | None, schema: F.Schema
+) -> pl.DataFrame:
     where, params = _team_filter(team_ids, "i.team_id")
-    sql = f"SELECT {columns} FROM {table} e JOIN work_items i ON i.id = e.item_id{where} ORDER BY e.item_id, e.at, e.id"  # noqa: S608
+    sql = f"SELECT {columns} FROM {table} e JOIN work_items i ON i.id = e.item_id{where} ORDER BY e.item_id, e.at, e.id"
     return _frame(conn, sql, params, schema)
 
 
@@ -113,7 +116,9 @@ def read_transitions(conn: Connection, team_ids: Sequence[int] | None = None) ->
 
 
 def read_sprint_changes(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
-    return _item_events(conn, "sprint_changes", "e.item_id, e.sprint_id, e.change, e.at", team_ids, F.READ_SPRINT_CHANGES)
+    return _item_events(
+        conn, "sprint_changes", "e.item_id, e.sprint_id, e.change, e.at", team_ids, F.READ_SPRINT_CHANGES
+    )
 
 
 def read_estimate_changes(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
@@ -132,7 +137,11 @@ def read_flag_changes(conn: Connection, team_ids: Sequence[int] | None = None) -
 
 def read_sprints(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
     where, params = _team_filter(team_ids, "team_id")
-    sql = "SELECT id, team_id, name, state, start_at, end_at, completed_at FROM sprints" + where + " ORDER BY start_at, id"
+    sql = (
+        "SELECT id, team_id, name, state, start_at, end_at, completed_at FROM sprints"
+        + where
+        + " ORDER BY start_at, id"
+    )
     return _frame(conn, sql, params, READ_SPRINTS)
 
 

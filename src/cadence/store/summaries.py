@@ -25,7 +25,10 @@ TeamRow = dict[str, Any]
 
 
 def table_counts(conn: Connection) -> dict[str, int]:
-    return {name: int(conn.execute(select(func.count()).select_from(model)).scalar_one()) for name, model in _COUNTED.items()}
+    return {
+        name: int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+        for name, model in _COUNTED.items()
+    }
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -41,8 +44,8 @@ def _as_date(value: Any) -> dt.date | None:
 
 def history_range(conn: Connection, team_id: int | None = None) -> tuple[dt.date | None, dt.date | None]:
     """First and last day with any recorded activity (item created, status change, ticket created or event)."""
-    items, transitions = S.WorkItem.__table__, S.Transition.__table__
-    tickets, events = S.SupportTicket.__table__, S.TicketEvent.__table__
+    items, transitions = S.table(S.WorkItem), S.table(S.Transition)
+    tickets, events = S.table(S.SupportTicket), S.table(S.TicketEvent)
     queries = [
         select(func.min(items.c.created_at), func.max(items.c.created_at)),
         select(func.min(transitions.c.at), func.max(transitions.c.at)).join_from(transitions, items),
@@ -65,10 +68,8 @@ def history_range(conn: Connection, team_id: int | None = None) -> tuple[dt.date
 
 def team_rows(conn: Connection) -> list[TeamRow]:
     """Each team with its counts of items, tickets and members, ordered by key."""
-    teams = S.Team.__table__
-    item_count = (
-        select(func.count()).select_from(S.WorkItem).where(S.WorkItem.team_id == teams.c.id).scalar_subquery()
-    )
+    teams = S.table(S.Team)
+    item_count = select(func.count()).select_from(S.WorkItem).where(S.WorkItem.team_id == teams.c.id).scalar_subquery()
     ticket_count = (
         select(func.count()).select_from(S.SupportTicket).where(S.SupportTicket.team_id == teams.c.id).scalar_subquery()
     )
@@ -76,7 +77,14 @@ def team_rows(conn: Connection) -> list[TeamRow]:
         select(func.count()).select_from(S.Membership).where(S.Membership.team_id == teams.c.id).scalar_subquery()
     )
     query = select(
-        teams.c.id, teams.c.key, teams.c.name, teams.c.timezone, teams.c.country, teams.c.data_version,
-        item_count.label("items"), ticket_count.label("tickets"), member_count.label("people"),
+        teams.c.id,
+        teams.c.key,
+        teams.c.name,
+        teams.c.timezone,
+        teams.c.country,
+        teams.c.data_version,
+        item_count.label("items"),
+        ticket_count.label("tickets"),
+        member_count.label("people"),
     ).order_by(teams.c.key)
     return [dict(row._mapping) for row in conn.execute(query)]

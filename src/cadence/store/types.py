@@ -30,8 +30,8 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
             return None
         if not isinstance(value, dt.datetime) or value.tzinfo is None:
             raise ValueError(f"expected an aware datetime, got {value!r}")
-        value = value.astimezone(dt.UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        utc: dt.datetime = value.astimezone(dt.UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:

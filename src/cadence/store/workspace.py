@@ -11,7 +11,7 @@ __all__ = ["ensure_workspace"]
 
 def ensure_workspace(conn: Connection, key: str = "default", name: str = "Cadence") -> int:
     """The id of workspace ``key``, created on first use."""
-    table = S.Workspace.__table__
+    table = S.table(S.Workspace)
     found = conn.execute(select(table.c.id).where(table.c.key == key)).scalar()
     if found is not None:
         return int(found)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from cadence.services.workspace_status import workspace_status
+from cadence.web.templating import templates
 
-__all__ = ["router", "templates"]
+__all__ = ["router"]
 
-templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 router = APIRouter()
 
 

@@ -1,8 +1,17 @@
 """Every table of Cadence, declared once; Alembic migrations are generated from and checked against these."""
 
-from cadence.store.schema.base import Base
+from cadence.store.schema.base import Base, table
 from cadence.store.schema.ceremonies import ActionItem, CheckIn, HealthCheckAnswer, Impediment, Meeting, Risk
-from cadence.store.schema.organisation import ApiToken, AuditEntry, Membership, Person, Team, User, UserSession, Workspace
+from cadence.store.schema.organisation import (
+    ApiToken,
+    AuditEntry,
+    Membership,
+    Person,
+    Team,
+    User,
+    UserSession,
+    Workspace,
+)
 from cadence.store.schema.support import SlaPolicy, SupportTicket, TicketEvent, TicketLink
 from cadence.store.schema.sync import Source, SyncState
 from cadence.store.schema.work import (
@@ -48,4 +57,5 @@ __all__ = [
     "UserSession",
     "WorkItem",
     "Workspace",
+    "table",
 ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, ClassVar
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cadence.store.types import BigId, UtcDateTime
 
-__all__ = ["Base", "BigId", "UtcDateTime", "utcnow"]
+__all__ = ["Base", "BigId", "UtcDateTime", "table", "utcnow"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -27,8 +28,15 @@ def utcnow() -> dt.datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dt.datetime: UtcDateTime()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UtcDateTime()}
 
 
 class Timestamped:
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+def table(model: type[Base]) -> Table:
+    """A model's ``Table`` (typed, unlike ``__table__``) for Core statements and bulk writes."""
+    found = model.__table__
+    assert isinstance(found, Table)
+    return found

@@ -1,0 +1,1 @@
+"""The outside world (Jira, files, the demo simulator) turned into record batches; never touches the database."""
