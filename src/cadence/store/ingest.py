@@ -105,7 +105,7 @@ class _Ingest:
     def _insert_rows(self, model: type[S.Base], frame: pl.DataFrame, entity: str) -> None:
         if frame.height:
             table = S.table(model)
-            now = pl.lit(pl.Series([_now()]).dt.cast_time_unit("us")).alias("created_at")
+            now = pl.lit(_now(), dtype=pl.Datetime("us", "UTC")).alias("created_at")
             frame = frame.with_columns(now) if "created_at" in table.c and "created_at" not in frame.columns else frame
             self.report.inserted[entity] += insert_ignoring_duplicates(self.conn, table, frame, [])
 

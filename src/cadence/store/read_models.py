@@ -15,6 +15,7 @@ from cadence.domain import frames as F
 
 __all__ = [
     "read_assignee_changes",
+    "read_escalated_bugs",
     "read_estimate_changes",
     "read_flag_changes",
     "read_items",
@@ -161,3 +162,11 @@ def read_ticket_events(conn: Connection, team_ids: Sequence[int] | None = None) 
         "JOIN support_tickets t ON t.id = e.ticket_id" + where + " ORDER BY e.ticket_id, e.at, e.id"
     )
     return _frame(conn, sql, params, F.READ_TICKET_EVENTS)
+
+
+def read_escalated_bugs(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    """Ids of the team's bugs linked to at least one support ticket (the escaped-defect signal)."""
+    where, params = _team_filter(team_ids, "i.team_id")
+    where = (where + " AND" if where else " WHERE") + " i.type = 'bug'"
+    sql = "SELECT DISTINCT l.item_id FROM ticket_links l JOIN work_items i ON i.id = l.item_id" + where
+    return _frame(conn, sql + " ORDER BY l.item_id", params, {"item_id": pl.Int64})

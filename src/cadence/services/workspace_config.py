@@ -1,0 +1,135 @@
+"""The workspace file (``cadence.toml``): each team's workflow and metric settings.
+
+An absent file means the defaults (the demo's workflow). A present but wrong file is a
+:class:`ConfigurationError` naming the file and the key, never a silent fallback::
+
+    [workflow]                      # every team's workflow unless a team overrides it
+    commitment = "Ready"
+    delivery = "Done"
+    [[workflow.stages]]
+    name = "Backlog"
+    category = "backlog"
+    statuses = ["Backlog", "To Do"]
+    ...
+
+    [metrics]
+    unplanned_types = ["incident", "support"]
+    bug_types = ["bug", "defect"]
+    production_label = "found-in-production"
+
+    [teams.PLAT]                    # per-team overrides, by team key
+    time_zone = "Europe/Berlin"
+    [teams.PLAT.workflow]           # a whole workflow, same shape as [workflow]
+    ...
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cadence.analytics.defects import BUG_TYPES, PRODUCTION_LABEL
+from cadence.analytics.sprint_scope import UNPLANNED_TYPES
+from cadence.analytics.workflow import DEFAULT_WORKFLOW, Workflow
+from cadence.domain.errors import ConfigurationError
+
+__all__ = ["MetricSettings", "TeamConfig", "WorkspaceConfig", "load_workspace_config"]
+
+_TOP_KEYS = {"workflow", "metrics", "teams"}
+_METRIC_KEYS = {"unplanned_types", "bug_types", "production_label"}
+_TEAM_KEYS = {"workflow", "time_zone"}
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    unplanned_types: tuple[str, ...] = tuple(UNPLANNED_TYPES)
+    bug_types: tuple[str, ...] = tuple(BUG_TYPES)
+    production_label: str = PRODUCTION_LABEL
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    workflow: Workflow
+    time_zone: str | None
+    """Overrides the team's stored time zone when set."""
+    metrics: MetricSettings
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    workflow: Workflow = DEFAULT_WORKFLOW
+    metrics: MetricSettings = field(default_factory=MetricSettings)
+    teams: Mapping[str, TeamConfig] = field(default_factory=dict)
+    source: Path | None = None
+
+    def for_team(self, key: str) -> TeamConfig:
+        return self.teams.get(key) or TeamConfig(self.workflow, None, self.metrics)
+
+
+def load_workspace_config(path: Path) -> WorkspaceConfig:
+    """Read ``path``; the defaults when it does not exist."""
+    if not path.exists():
+        return WorkspaceConfig()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigurationError(f"{path} is not valid TOML: {error}", file=str(path)) from None
+    try:
+        return _parse(raw, path)
+    except ValueError as error:
+        raise ConfigurationError(f"{path}: {error}", file=str(path)) from None
+
+
+def _parse(raw: dict[str, Any], path: Path) -> WorkspaceConfig:
+    _no_unknown(raw, _TOP_KEYS, "the file")
+    workflow = Workflow.from_mapping(raw["workflow"]) if "workflow" in raw else DEFAULT_WORKFLOW
+    metrics = _metrics(raw.get("metrics", {}))
+    teams: dict[str, TeamConfig] = {}
+    for key, table in _table(raw.get("teams", {}), "teams").items():
+        team = _table(table, f"teams.{key}")
+        _no_unknown(team, _TEAM_KEYS, f"teams.{key}")
+        zone = team.get("time_zone")
+        if zone is not None and not isinstance(zone, str):
+            raise ValueError(f"teams.{key}.time_zone must be an IANA zone name such as 'Europe/Paris'")
+        try:
+            team_workflow = Workflow.from_mapping(team["workflow"]) if "workflow" in team else workflow
+        except ValueError as error:
+            raise ValueError(f"teams.{key}: {error}") from None
+        teams[key] = TeamConfig(team_workflow, zone, metrics)
+    return WorkspaceConfig(workflow, metrics, teams, path)
+
+
+def _metrics(raw: object) -> MetricSettings:
+    table = _table(raw, "metrics")
+    _no_unknown(table, _METRIC_KEYS, "metrics")
+    defaults = MetricSettings()
+    label = table.get("production_label", defaults.production_label)
+    if not isinstance(label, str):
+        raise ValueError("metrics.production_label must be a string")
+    return MetricSettings(
+        unplanned_types=_strings(table, "unplanned_types", defaults.unplanned_types),
+        bug_types=_strings(table, "bug_types", defaults.bug_types),
+        production_label=label,
+    )
+
+
+def _strings(table: Mapping[str, object], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = table.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"metrics.{key} must be a list of strings")
+    return tuple(v.lower() for v in value)
+
+
+def _table(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be a table")
+    return value
+
+
+def _no_unknown(table: Mapping[str, object], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ValueError(f"{where} has unknown key(s) {unknown}; allowed: {sorted(allowed)}")
