@@ -2,41 +2,67 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from cadence import __version__
 from cadence.api import docs as api_docs
 from cadence.api import health
-from cadence.api.errors import cadence_error_response
+from cadence.api.v1 import teams as api_teams
 from cadence.domain.errors import CadenceError
+from cadence.http.errors import handle_cadence_error, handle_http_error, handle_validation_error
+from cadence.http.security import SESSION_COOKIE, csrf_guard
+from cadence.services.authentication import AuthPolicy
+from cadence.services.workspace_config import load_workspace_config
 from cadence.settings import Settings, load_settings
 from cadence.store.database import Database
-from cadence.web import home
-from cadence.web.errors import error_page
+from cadence.web import home, sign_in
 
 __all__ = ["create_app"]
-
-
-async def _error_response(request: Request, error: Exception) -> Response:
-    """The API answers errors with its JSON envelope; pages answer with an HTML page saying the same."""
-    if request.url.path.startswith("/api/"):
-        return await cadence_error_response(request, error)
-    return await error_page(request, error)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or load_settings()
     app = FastAPI(
-        title="Cadence", version=__version__, description="The team cockpit's JSON API.", docs_url=None, redoc_url=None
+        title="Cadence",
+        version=__version__,
+        description="The team cockpit's JSON API. Authenticate with `Authorization: Bearer <token>` "
+        "(create one with `cadence token create`). Errors share one envelope: "
+        '`{"error": {"code", "message", "data"}}`.',
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(csrf_guard)],
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.effective_database_url)
-    app.add_exception_handler(CadenceError, _error_response)
+    app.state.workspace_config = load_workspace_config(settings.workspace_file)
+    app.state.auth_policy = AuthPolicy(
+        idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
+        absolute_timeout=dt.timedelta(hours=settings.session_max_hours),
+    )
+    app.add_exception_handler(CadenceError, handle_cadence_error)
+    app.add_exception_handler(HTTPException, handle_http_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if getattr(request.state, "clear_session_cookie", False):
+            response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     app.include_router(api_docs.router)
     app.include_router(health.router)
+    app.include_router(api_teams.router)
+    app.include_router(sign_in.router)
     app.include_router(home.router)
     return app

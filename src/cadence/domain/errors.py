@@ -11,7 +11,9 @@ Errors are raised anywhere and translated only at the edges: the API turns them 
     ├── InputError                    exit 6   HTTP 422   a file or request the user gave us is unusable
     ├── NotFound                      exit 7   HTTP 404
     ├── PermissionDenied              exit 8   HTTP 403
-    └── Conflict                      exit 9   HTTP 409
+    ├── Conflict                      exit 9   HTTP 409
+    ├── NotAuthenticated              exit 10  HTTP 401   no, expired or wrong credentials
+    └── TooManyAttempts               exit 11  HTTP 429   sign-in throttled
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ __all__ = [
     "DatabaseError",
     "DatabaseUnavailable",
     "InputError",
+    "NotAuthenticated",
     "NotFound",
     "PermissionDenied",
     "SchemaMismatch",
+    "TooManyAttempts",
 ]
 
 
@@ -89,3 +93,15 @@ class Conflict(CadenceError):
     code = "conflict"
     http_status = 409
     exit_code = 9
+
+
+class NotAuthenticated(CadenceError):
+    code = "not_authenticated"
+    http_status = 401
+    exit_code = 10
+
+
+class TooManyAttempts(CadenceError):
+    code = "too_many_attempts"
+    http_status = 429
+    exit_code = 11

@@ -10,12 +10,15 @@ from cadence.store.summaries import history_range, table_counts, team_rows
 __all__ = ["workspace_status"]
 
 
-def workspace_status(db: Database) -> WorkspaceStatus:
+def workspace_status(db: Database, visible: set[int] | None = None) -> WorkspaceStatus:
+    """Everything in the database, or only the teams in ``visible`` (ids) for a person's home page."""
     require_current(db)
     with db.connect() as conn:
         counts = table_counts(conn)
         teams = []
         for row in team_rows(conn):
+            if visible is not None and row["id"] not in visible:
+                continue
             first, last = history_range(conn, row["id"])
             teams.append(
                 TeamSummary(

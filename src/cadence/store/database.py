@@ -18,7 +18,7 @@ from sqlalchemy.pool import NullPool, StaticPool
 
 from cadence.domain.errors import ConfigurationError, DatabaseUnavailable
 
-__all__ = ["Database", "describe_url"]
+__all__ = ["Connection", "Database", "describe_url"]
 
 _SUPPORTED = {"sqlite", "postgresql"}
 _URL_HELP = "use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE"

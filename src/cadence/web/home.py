@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from cadence.http.security import require_actor
+from cadence.http.templating import templates
+from cadence.services.access import Actor, visible_teams
 from cadence.services.workspace_status import workspace_status
-from cadence.web.templating import templates
 
 __all__ = ["router"]
 
@@ -14,6 +16,8 @@ router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def home(request: Request) -> HTMLResponse:
-    state = workspace_status(request.app.state.db)
+def home(request: Request, actor: Actor = Depends(require_actor)) -> HTMLResponse:
+    db = request.app.state.db
+    visible = None if actor.is_superuser else {team.id for team, _role in visible_teams(db, actor)}
+    state = workspace_status(db, visible)
     return templates.TemplateResponse(request, "home.html", {"state": state})

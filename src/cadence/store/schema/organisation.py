@@ -10,7 +10,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cadence.store.schema.base import Base, BigId, utcnow
 
-__all__ = ["ApiToken", "AuditEntry", "Membership", "Person", "Team", "User", "UserSession", "Workspace"]
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "LoginAttempt",
+    "Membership",
+    "MetricTarget",
+    "Person",
+    "Team",
+    "User",
+    "UserSession",
+    "Workspace",
+]
 
 
 class Workspace(Base):
@@ -114,3 +125,34 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, counted per account and per client address to slow down password guessing.
+
+    Kept in the database (not in memory) so every app instance sees the same counts.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    """``user:<username>`` or ``ip:<address>``."""
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    success: Mapped[bool] = mapped_column(default=False)
+
+
+class MetricTarget(Base):
+    """A team's goal on one metric (e.g. cycle time P85 <= 10 days), tracked on the dashboard."""
+
+    __tablename__ = "metric_targets"
+    __table_args__ = (UniqueConstraint("team_id", "metric"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(100))
+    """A dotted path into the metrics result, e.g. ``cycle_time.p85`` or ``say_do.overall.points_ratio``."""
+    comparator: Mapped[str] = mapped_column(String(2))
+    """``<=`` or ``>=``."""
+    threshold: Mapped[float]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

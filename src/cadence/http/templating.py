@@ -8,4 +8,4 @@ from fastapi.templating import Jinja2Templates
 
 __all__ = ["templates"]
 
-templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+templates = Jinja2Templates(directory=str(Path(__file__).parents[1] / "web" / "templates"))

@@ -1,0 +1,73 @@
+"""The JSON API: token auth, one error envelope, pagination, and nobody seeing another team's data."""
+
+from __future__ import annotations
+
+from tests.web.conftest import Site
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_teams_requires_credentials_and_answers_in_the_envelope(site: Site) -> None:
+    response = site.client.get("/api/v1/teams")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    error = response.json()["error"]
+    assert error["code"] == "not_authenticated" and "sign in" in error["message"]
+
+
+def test_a_bad_token_is_401(site: Site) -> None:
+    response = site.client.get("/api/v1/teams", headers=_bearer("cdn_nope"))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_teams_lists_only_the_callers_teams(site: Site) -> None:
+    pm = site.client.get("/api/v1/teams", headers=_bearer(site.token_for("pm"))).json()
+    assert [(t["key"], t["role"]) for t in pm["data"]] == [("OPS", "manager")]
+    assert pm["page"] == {"limit": 50, "offset": 0, "total": 1}
+    admin = site.client.get("/api/v1/teams", headers=_bearer(site.token_for("admin"))).json()
+    assert [t["key"] for t in admin["data"]] == ["OPS", "WEB"]
+
+
+def test_teams_paginates(site: Site) -> None:
+    page = site.client.get("/api/v1/teams", params={"limit": 1, "offset": 1}, headers=_bearer(site.token_for("admin")))
+    body = page.json()
+    assert [t["key"] for t in body["data"]] == ["WEB"]
+    assert body["page"] == {"limit": 1, "offset": 1, "total": 2}
+    bad = site.client.get("/api/v1/teams", params={"limit": 0}, headers=_bearer(site.token_for("admin")))
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
+
+
+def test_a_member_of_one_team_gets_404_on_another_teams_metrics(site: Site) -> None:
+    token = site.token_for("webdev")
+    assert site.client.get("/api/v1/teams/WEB/metrics", headers=_bearer(token)).status_code == 200
+    foreign = site.client.get("/api/v1/teams/OPS/metrics", headers=_bearer(token))
+    assert foreign.status_code == 404
+    assert foreign.json()["error"]["code"] == "not_found"
+    missing = site.client.get("/api/v1/teams/NOPE/metrics", headers=_bearer(token))
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"] == foreign.json()["error"]["message"].replace("OPS", "NOPE")
+
+
+def test_metrics_and_one_metric(site: Site) -> None:
+    token = site.token_for("viewer")
+    full = site.client.get(
+        "/api/v1/teams/OPS/metrics", params={"from": "2024-03-01", "to": "2024-03-31"}, headers=_bearer(token)
+    ).json()
+    assert full["cycle_time"]["n"] == 1  # OPS-1 delivered on 2024-03-12
+    one = site.client.get(
+        "/api/v1/teams/OPS/metrics/throughput", params={"from": "2024-03-01", "to": "2024-03-31"}, headers=_bearer(token)
+    ).json()
+    assert one["metric"] == "throughput"
+    assert sum(day["count"] for day in one["value"]) == 1
+    assert len(one["value"]) == 31
+    unknown = site.client.get("/api/v1/teams/OPS/metrics/vibes", headers=_bearer(token))
+    assert unknown.status_code == 404 and "throughput" in unknown.json()["error"]["message"]
+
+
+def test_session_cookies_work_for_the_api_too(site: Site) -> None:
+    client = site.new_client()
+    site.sign_in(client, "dev")
+    assert [t["key"] for t in client.get("/api/v1/teams").json()["data"]] == ["OPS"]
