@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import click
 import typer.main
 
 from cadence.cli.main import app
@@ -19,11 +19,16 @@ def test_every_setting_is_documented() -> None:
     assert missing == []
 
 
-def _commands(group: click.Group, prefix: str = "cadence") -> list[str]:
+def _is_group(command: object) -> bool:
+    """Typer ships its own click, so test for the group interface rather than a class."""
+    return isinstance(getattr(command, "commands", None), dict)
+
+
+def _commands(group: Any, prefix: str = "cadence") -> list[str]:
     names = []
     for name, command in group.commands.items():
         path = f"{prefix} {name}"
-        if isinstance(command, click.Group):
+        if _is_group(command):
             names += _commands(command, path)
         else:
             names.append(path)
@@ -41,12 +46,14 @@ def test_every_command_is_documented() -> None:
 def test_every_option_of_every_command_is_documented() -> None:
     text = (DOCS / "cli.md").read_text()
     root = typer.main.get_command(app)
-    assert isinstance(root, click.Group)
+    assert _is_group(root)
     missing = []
-    for name in _commands(root):
-        command: click.Command = root
+    names = _commands(root)
+    assert len(names) > 10
+    for name in names:
+        command: Any = root
         for part in name.split()[1:]:
-            assert isinstance(command, click.Group)
+            assert _is_group(command)
             command = command.commands[part]
         for param in command.params:
             for opt in getattr(param, "opts", []):

@@ -47,6 +47,22 @@ class Settings(BaseSettings):
     workspace_file: Path = Field(
         Path("cadence.toml"), description="The workspace TOML file (workflow mapping, teams, SLA policies)."
     )
+    encryption_key: SecretStr | None = Field(
+        None,
+        description="Fernet key that encrypts source credentials (Jira tokens) at rest; required to connect or sync "
+        "a source. Generate one with: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'.",
+    )
+    session_idle_minutes: int = Field(
+        480, ge=5, description="A web session ends after this many minutes without a request."
+    )
+    session_max_hours: int = Field(
+        168, ge=1, description="A web session ends this many hours after sign-in, however active."
+    )
+    secure_cookies: bool = Field(
+        False,
+        description="Mark cookies Secure even when requests arrive over plain http (behind a TLS-terminating proxy).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Minimum level logged.")
 
     @field_validator("database_url")

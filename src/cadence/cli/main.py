@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from cadence import __version__
-from cadence.cli import db, seed, serve, status
+from cadence.cli import db, metrics, seed, serve, status, users
+from cadence.cli import imports as imports_cli
+from cadence.cli import sources as sources_cli
 from cadence.cli.errors import CadenceGroup
 
 __all__ = ["app", "main"]
@@ -18,9 +20,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(users.user_app, name="user")
+app.add_typer(users.token_app, name="token")
+app.add_typer(imports_cli.app, name="import")
+app.add_typer(sources_cli.connect_app, name="connect")
+app.command("sync")(sources_cli.sync)
+app.command("sources")(sources_cli.sources)
 app.command("seed")(seed.seed)
 app.command("status")(status.status)
 app.command("serve")(serve.serve)
+app.command("metrics")(metrics.metrics)
+app.command("quality")(metrics.quality)
 
 
 @app.callback(invoke_without_command=True)

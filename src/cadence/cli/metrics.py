@@ -39,9 +39,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
 def _compute(team: str, start: str | None, end: str | None) -> dict[str, Any]:
     config = load_workspace_config(settings().workspace_file)
     now = dt.datetime.now(dt.UTC)
-    return team_metrics(
-        database(), config, team, now=now, start=_date(start, "--from"), end=_date(end, "--to")
-    )
+    return team_metrics(database(), config, team, now=now, start=_date(start, "--from"), end=_date(end, "--to"))
 
 
 def metrics(
@@ -93,7 +91,9 @@ def quality(
     }
     for name, label in labels.items():
         entry = report[name]
-        examples = ", ".join(str(row.get("key") or row.get("status") or row.get("item_id")) for row in entry["sample"][:5])
+        examples = ", ".join(
+            str(row.get("key") or row.get("status") or row.get("item_id")) for row in entry["sample"][:5]
+        )
         table.add_row(label, str(entry["count"]), examples)
     table.add_row("transitions of unknown items", str(report["orphan_transitions"]), "")
     table.add_row("items with no usable history", str(report["items_without_history"]), "")

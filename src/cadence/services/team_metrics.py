@@ -102,9 +102,7 @@ def team_frames(db: Database, team: Team) -> TeamFrames:
     return _FRAMES.get_or_compute((db.label, team.id, team.data_version), read)
 
 
-def _range(
-    start: dt.date | None, end: dt.date | None, now: dt.datetime, tz: str
-) -> tuple[dt.date, dt.date]:
+def _range(start: dt.date | None, end: dt.date | None, now: dt.datetime, tz: str) -> tuple[dt.date, dt.date]:
     last = end or now.astimezone(ZoneInfo(tz)).date()
     first = start or last - dt.timedelta(weeks=DEFAULT_WEEKS) + dt.timedelta(days=1)
     if first > last:
