@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cadence import __version__
-from cadence.cli import db, metrics, seed, serve, status, users
+from cadence.cli import db, evaluate, metrics, seed, serve, status, users
 from cadence.cli import imports as imports_cli
 from cadence.cli import sources as sources_cli
 from cadence.cli.errors import CadenceGroup
@@ -24,6 +24,7 @@ app.add_typer(users.user_app, name="user")
 app.add_typer(users.token_app, name="token")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(sources_cli.connect_app, name="connect")
+app.add_typer(evaluate.app, name="eval")
 app.command("sync")(sources_cli.sync)
 app.command("sources")(sources_cli.sources)
 app.command("seed")(seed.seed)

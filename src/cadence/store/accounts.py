@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from cadence.store import schema as S
 
@@ -37,7 +38,7 @@ class UserRow:
     display_name: str | None
 
 
-def _user_query():  # type: ignore[no-untyped-def]
+def _user_query() -> Select[Any]:
     users, people = S.table(S.User), S.table(S.Person)
     return select(
         users.c.id,
