@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException
 from cadence import __version__
 from cadence.api import docs as api_docs
 from cadence.api import health
+from cadence.api import hooks as api_hooks
+from cadence.api.v1 import targets as api_targets
 from cadence.api.v1 import teams as api_teams
 from cadence.domain.errors import CadenceError
 from cadence.http.errors import handle_cadence_error, handle_http_error, handle_validation_error
@@ -21,7 +23,7 @@ from cadence.services.authentication import AuthPolicy
 from cadence.services.workspace_config import load_workspace_config
 from cadence.settings import Settings, load_settings
 from cadence.store.database import Database
-from cadence.web import home, sign_in
+from cadence.web import dashboard, home, sign_in, targets, team_pages
 
 __all__ = ["create_app"]
 
@@ -62,7 +64,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     app.include_router(api_docs.router)
     app.include_router(health.router)
+    app.include_router(api_hooks.router)
     app.include_router(api_teams.router)
     app.include_router(sign_in.router)
     app.include_router(home.router)
+    app.include_router(api_targets.router)
+    app.include_router(dashboard.router)
+    app.include_router(team_pages.router)
+    app.include_router(targets.router)
     return app

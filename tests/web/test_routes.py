@@ -1,0 +1,221 @@
+"""Every route of the app, against every role and a foreign team's object, behaves as its declared minimum role.
+
+``MATRIX`` lists each (method, path) with who may call it. A new route without an entry fails
+``test_every_route_is_declared``, so adding a page or an endpoint means deciding who may use it. A second test
+hits every GET route as every role and checks that no row anywhere (audit log included) was added or removed.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from cadence.app import create_app
+from cadence.domain.model import Role
+from cadence.services.audit_log import SYSTEM
+from cadence.services.users import create_user, set_role
+from cadence.settings import Settings
+from cadence.store import schema as S
+from tests.web.conftest import NOW, Site
+
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """SQLite only: the gate is Python over one indexed lookup, the same on both backends (whose SQL the rest of
+    tests/web exercises), and ~400 requests per run are worth paying once, not twice."""
+    return sqlite_url
+
+
+PUBLIC = "public"
+SIGNED_IN = "signed in"
+OWN_SECRET = "own secret"
+"""Webhook receivers authenticate each delivery with the source's shared secret (tested in their own module)."""
+SIGN_IN_FORM = "sign-in form"
+"""``POST /login`` is protected by its double-submit cookie (tested in test_auth)."""
+
+MATRIX: dict[tuple[str, str], str | Role] = {
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/api/health"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): SIGN_IN_FORM,
+    ("POST", "/logout"): SIGNED_IN,
+    ("POST", "/hooks/jira/{source}"): OWN_SECRET,
+    ("GET", "/"): SIGNED_IN,
+    ("GET", "/teams"): SIGNED_IN,
+    ("GET", "/definitions"): SIGNED_IN,
+    ("GET", "/api/v1/teams"): SIGNED_IN,
+    ("GET", "/api/v1/teams/{team}/metrics"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/metrics/{metric}"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/quality"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/targets"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/targets"): Role.MANAGER,
+    ("PUT", "/api/v1/teams/{team}/targets/{metric}"): Role.MANAGER,
+    ("DELETE", "/api/v1/teams/{team}/targets/{metric}"): Role.MANAGER,
+    ("GET", "/teams/{key}"): Role.VIEWER,
+    ("GET", "/teams/{key}/quality"): Role.VIEWER,
+    ("GET", "/teams/{key}/items/{item_key}"): Role.VIEWER,
+    ("POST", "/teams/{key}/targets"): Role.MANAGER,
+    ("POST", "/teams/{key}/targets/delete"): Role.MANAGER,
+}
+NOT_CHECKED = {OWN_SECRET, SIGN_IN_FORM}
+
+ROLES: dict[str, Role | None] = {
+    "anonymous": None,
+    "viewer": Role.VIEWER,
+    "dev": Role.MEMBER,
+    "agent": Role.SUPPORT,
+    "pm": Role.MANAGER,
+    "teamadmin": Role.ADMIN,
+    "admin": Role.ADMIN,  # the superuser: every team, foreign ones included
+}
+METRIC = "cycle_time.p85"
+
+
+def _routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every endpoint, through included routers (FastAPI >= 0.116 nests them)."""
+    from fastapi import routing
+
+    contexts = routing.iter_route_contexts(app.routes) if hasattr(routing, "iter_route_contexts") else app.routes
+    out = set()
+    for context in contexts:
+        route = getattr(context, "route", context)
+        for method in getattr(route, "methods", None) or ():
+            if method != "HEAD":
+                out.add((method, route.path))
+    return sorted(out)
+
+
+def test_every_route_is_declared(db) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(Settings(database_url=str(db.url)), db)
+    routes = _routes(app)
+    missing = [route for route in routes if route not in MATRIX]
+    assert not missing, f"declare who may call these routes in MATRIX: {missing}"
+    stale = [route for route in MATRIX if route not in routes]
+    assert not stale, f"MATRIX lists routes the app no longer has: {stale}"
+
+
+def _fill(path: str, team: str) -> str:
+    item = "OPS-1"  # the factory gives WEB's one item the key OPS-1 too: a foreign object of the same name
+    metric = METRIC if "/targets/" in path else "cycle_time"
+    return path.replace("{team}", team).replace("{key}", team).replace("{item_key}", item).replace("{metric}", metric)
+
+
+def _body(method: str, path: str) -> dict[str, object]:
+    if path.startswith("/api/"):
+        if method == "POST":
+            return {"json": {"metric": METRIC, "comparator": "<=", "threshold": 10}}
+        if method == "PUT":
+            return {"json": {"comparator": ">=", "threshold": 3}}
+        return {}
+    if path.endswith("/targets/delete"):
+        return {"data": {"metric": METRIC}}
+    if path.endswith("/targets"):
+        return {"data": {"metric": METRIC, "comparator": "<=", "threshold": "10"}}
+    return {}
+
+
+@pytest.fixture
+def people(site: Site) -> dict[str, httpx.Client]:
+    """A signed-in client per role in OPS (plus anonymous), each carrying its session's CSRF token."""
+    create_user(site.db, SYSTEM, username="agent", password="correct horse battery", now=NOW)
+    set_role(site.db, SYSTEM, username="agent", team_key="OPS", role=Role.SUPPORT, now=NOW)
+    create_user(site.db, SYSTEM, username="teamadmin", password="correct horse battery", now=NOW)
+    set_role(site.db, SYSTEM, username="teamadmin", team_key="OPS", role=Role.ADMIN, now=NOW)
+    clients = {}
+    for name in ROLES:
+        client = site.new_client()
+        if name != "anonymous":
+            assert site.sign_in(client, name).status_code == 303
+            client.headers["X-CSRF-Token"] = site.csrf_of(client)
+        clients[name] = client
+    return clients
+
+
+def _reset_target(client: httpx.Client, method: str, path: str, team: str) -> None:
+    """Make the target exist before a PUT/DELETE and be absent before a create, so an allowed call succeeds."""
+    if "targets" not in path:
+        return
+    listed = client.get(f"/api/v1/teams/{team}/targets")
+    assert listed.status_code == 200, listed.text
+    exists = any(t["metric"] == METRIC for t in listed.json()["data"])
+    if method == "POST" and not path.endswith("/delete") and exists:
+        assert client.delete(f"/api/v1/teams/{team}/targets/{METRIC}").status_code == 204
+    if (method in {"PUT", "DELETE"} or path.endswith("/delete")) and not exists:
+        created = client.post(
+            f"/api/v1/teams/{team}/targets", json={"metric": METRIC, "comparator": "<=", "threshold": 1}
+        )
+        assert created.status_code == 201, created.text
+
+
+def _denied_anonymous(response: httpx.Response) -> bool:
+    if response.status_code == 303:
+        return response.headers["location"].startswith("/login")
+    return response.status_code in {401, 403}  # 403: a form post without a session carries no CSRF token
+
+
+def _allowed(response: httpx.Response) -> bool:
+    redirect_to_login = response.status_code == 303 and response.headers["location"].startswith("/login")
+    return response.status_code < 400 and not redirect_to_login
+
+
+def test_each_route_admits_exactly_its_roles(site: Site, people: dict[str, httpx.Client]) -> None:
+    app = create_app(Settings(database_url=str(site.db.url)), site.db)
+    failures = []
+    for method, path in _routes(app):
+        need = MATRIX[(method, path)]
+        if need in NOT_CHECKED:
+            continue
+        team_scoped = "{team}" in path or "{key}" in path
+        for name, role in ROLES.items():
+            for team in ("OPS", "WEB") if team_scoped else ("OPS",):
+                url = _fill(path, team)
+                _reset_target(people["admin"], method, path, team)
+                response = people[name].request(method, url, **_body(method, path))  # type: ignore[arg-type]
+                if need == PUBLIC:
+                    ok = _allowed(response)
+                elif role is None:
+                    ok = _denied_anonymous(response)
+                elif path == "/logout":
+                    ok = response.status_code == 303  # back to the sign-in page, signed out
+                    people[name] = _signed_in_again(site, name)
+                elif need == SIGNED_IN:
+                    ok = _allowed(response)
+                elif team == "WEB" and name != "admin":
+                    ok = response.status_code == 404  # a foreign team does not exist for you
+                elif role.covers(need):  # type: ignore[arg-type]
+                    ok = _allowed(response)
+                else:
+                    ok = response.status_code == 403
+                if not ok:
+                    failures.append(f"{name} {method} {url} -> {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def _signed_in_again(site: Site, name: str) -> httpx.Client:
+    client = site.new_client()
+    assert site.sign_in(client, name).status_code == 303
+    client.headers["X-CSRF-Token"] = site.csrf_of(client)
+    return client
+
+
+def _census(site: Site) -> dict[str, int]:
+    """Rows in every table (the audit log included)."""
+    with site.db.connect() as conn:
+        return {
+            table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in S.Base.metadata.sorted_tables
+        }
+
+
+def test_no_get_route_writes(site: Site, people: dict[str, httpx.Client]) -> None:
+    app = create_app(Settings(database_url=str(site.db.url)), site.db)
+    gets = [path for method, path in _routes(app) if method == "GET"]
+    before = _census(site)
+    for client in people.values():
+        for path in gets:
+            for team in ("OPS", "WEB"):
+                client.get(_fill(path, team))
+    assert _census(site) == before
