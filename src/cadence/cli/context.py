@@ -7,7 +7,9 @@ from functools import cache
 from cadence.settings import Settings, load_settings
 from cadence.store.database import Database
 
-__all__ = ["database", "settings"]
+__all__ = ["close_databases", "database", "settings"]
+
+_OPEN: list[Database] = []
 
 
 @cache
@@ -16,4 +18,12 @@ def settings() -> Settings:
 
 
 def database() -> Database:
-    return Database(settings().effective_database_url)
+    """The configured database; its connections are closed when the command ends (``close_databases``)."""
+    db = Database(settings().effective_database_url)
+    _OPEN.append(db)
+    return db
+
+
+def close_databases() -> None:
+    while _OPEN:
+        _OPEN.pop().dispose()

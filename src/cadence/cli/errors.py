@@ -21,8 +21,13 @@ class CadenceGroup(TyperGroup):
     """Runs a command and turns a :class:`CadenceError` into ``error: <sentence>`` plus its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from cadence.cli.context import close_databases
+
         try:
             return super().invoke(ctx)
         except CadenceError as error:
             stderr.print(Text.assemble(("error:", "bold red"), " ", error.message), soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
+        finally:
+            if ctx.parent is None:  # the outermost group: the command is over
+                close_databases()
