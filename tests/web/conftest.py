@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pytest
 import httpx
+import pytest
 
 from cadence.app import create_app
 from cadence.domain.model import Role

@@ -58,7 +58,9 @@ def test_metrics_and_one_metric(site: Site) -> None:
     ).json()
     assert full["cycle_time"]["n"] == 1  # OPS-1 delivered on 2024-03-12
     one = site.client.get(
-        "/api/v1/teams/OPS/metrics/throughput", params={"from": "2024-03-01", "to": "2024-03-31"}, headers=_bearer(token)
+        "/api/v1/teams/OPS/metrics/throughput",
+        params={"from": "2024-03-01", "to": "2024-03-31"},
+        headers=_bearer(token),
     ).json()
     assert one["metric"] == "throughput"
     assert sum(day["count"] for day in one["value"]) == 1

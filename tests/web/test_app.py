@@ -10,9 +10,7 @@ import pytest
 from cadence.app import create_app
 from cadence.settings import Settings
 from cadence.store.database import Database
-from cadence.store.ingest import ingest
 from cadence.store.migrations import schema_state
-from tests.factories import team_batch
 
 
 @pytest.fixture

@@ -59,8 +59,16 @@ def create(
     """Create an account (the password is hashed with argon2id; it is never stored)."""
     db = database()
     require_current_schema(db)
-    create_user(db, SYSTEM, username=username, password=_password(password_env), display_name=name, email=email,
-                superuser=superuser, now=_now())
+    create_user(
+        db,
+        SYSTEM,
+        username=username,
+        password=_password(password_env),
+        display_name=name,
+        email=email,
+        superuser=superuser,
+        now=_now(),
+    )
     if team:
         set_role(db, SYSTEM, username=username, team_key=team, role=role, now=_now())
     typer.echo(f"created {username}" + (f" ({role.value} of {team})" if team else ""))
@@ -78,7 +86,9 @@ def list_(fmt: Format = typer.Option(Format.TABLE, "--format", help="table or js
     table = Table("username", "name", "roles", "admin", "active")
     for u in users:
         roles = ", ".join(f"{team}: {r}" for team, r in u.roles.items()) or "—"
-        table.add_row(u.username, u.display_name, roles, "yes" if u.is_superuser else "", "yes" if u.is_active else "no")
+        table.add_row(
+            u.username, u.display_name, roles, "yes" if u.is_superuser else "", "yes" if u.is_active else "no"
+        )
     Console(highlight=False).print(table)
 
 
