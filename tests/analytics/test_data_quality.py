@@ -47,7 +47,7 @@ def test_the_report_lists_each_kind_of_problem() -> None:
     summary = dq.to_dict(sample=1)
     assert summary["odd_durations"]["count"] == 2 and summary["odd_durations"]["negative"] == 1
     assert len(summary["odd_durations"]["sample"]) == 1
-    assert summary["missing_estimates"]["by_type"] == [{"type": "story", "len": 1}]
+    assert summary["missing_estimates"]["by_type"] == [{"type": "story", "count": 1}]
 
 
 def test_transitions_out_of_order_in_stored_order_are_reported() -> None:

@@ -157,3 +157,16 @@ def test_done_at_shortcut_agrees_with_the_full_search(team: Team, offsets: list[
     stage, flag = stage_at(intervals, ids, when)
     assert (done == (stage >= DEFAULT_WORKFLOW.delivery_index)).all()
     assert (discarded == (flag & done)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(any_teams(), ZONES, st.integers(0, 40), st.integers(0, 20))
+def test_cfd_and_wip_of_a_short_range_are_the_same_days_of_a_long_one(team: Team, tz: str, skip: int, n: int) -> None:
+    intervals = team.history().intervals
+    start, end = FIRST + dt.timedelta(days=skip), FIRST + dt.timedelta(days=skip + n)
+    whole = cfd(intervals, DEFAULT_WORKFLOW, start=FIRST, end=LAST, tz=tz)
+    part = cfd(intervals, DEFAULT_WORKFLOW, start=start, end=end, tz=tz)
+    assert part.equals(whole.filter(pl.col("date").is_between(start, end)))
+    whole_wip = wip(intervals, DEFAULT_WORKFLOW, start=FIRST, end=LAST, tz=tz)
+    part_wip = wip(intervals, DEFAULT_WORKFLOW, start=start, end=end, tz=tz)
+    assert part_wip.equals(whole_wip.filter(pl.col("date").is_between(start, end)))

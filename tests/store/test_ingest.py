@@ -163,3 +163,21 @@ def test_reads_filter_by_team(db: Database) -> None:
         assert R.read_transitions(conn, [web]).height == 4
         assert R.read_ticket_events(conn, [web]).height == 2
         assert R.read_sprints(conn, [web]).height == 1
+
+
+def test_an_in_memory_database_reads_the_same_frames_through_the_cursor(db: Database) -> None:
+    """Files and servers are read by connectorx; a database only this process can open goes through the cursor."""
+    memory = Database("sqlite://")
+    from cadence.store.migrations import upgrade
+
+    upgrade(memory)
+    _load(memory, team_batch())
+    _load(db, team_batch())
+    with memory.connect() as a, db.connect() as b:
+        for read in (R.read_items, R.read_transitions, R.read_sprint_changes, R.read_tickets, R.read_ticket_events):
+            left, right = read(a), read(b)
+            assert left.schema == right.schema
+            assert left.drop(c for c in left.columns if c.endswith("_id")).equals(
+                right.drop(c for c in right.columns if c.endswith("_id"))
+            ), read.__name__
+    memory.dispose()

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 
 from cadence.analytics.days import day_range, end_of_day_levels, local_day
+from cadence.analytics.history import same_item_as_next
 from cadence.analytics.workflow import Workflow
 
 __all__ = ["cfd"]
@@ -22,14 +23,17 @@ def cfd(intervals: pl.DataFrame, workflow: Workflow, *, start: dt.date, end: dt.
     Long frame: date, stage (Enum in flow order), count, cumulative — one row per date and stage.
     """
     # Visits over before the range or begun after it count nowhere; a day's bounds in UTC are within a day of its
-    # date whatever the zone, so this cut is safe and spares most of a long history when the range is short.
+    # date whatever the zone, so this cut is safe and spares most of a long history when the range is short. A
+    # kept visit's next visit is kept too unless it begins after the range, so "left" is still the next "entered".
     first = dt.datetime.combine(start - dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     last = dt.datetime.combine(end + dt.timedelta(days=2), dt.time(), tzinfo=dt.UTC)
     relevant = (pl.col("left_at").is_null() | (pl.col("left_at") >= first)) & (pl.col("entered_at") < last)
-    days = intervals.filter(relevant).select(
-        "stage_index",
-        local_day(pl.col("entered_at"), tz).alias("enter_day"),
-        local_day(pl.col("left_at"), tz).alias("leave_day"),
+    days = (
+        intervals.filter(relevant)
+        .select(
+            "stage_index", local_day(pl.col("entered_at"), tz).alias("enter_day"), same_item_as_next().alias("_next")
+        )
+        .with_columns(pl.when("_next").then(pl.col("enter_day").shift(-1)).alias("leave_day"))
     )
     n_stages = len(workflow.stages)
     levels = end_of_day_levels(

@@ -45,7 +45,7 @@ class DataQualityReport:
             out[name] = {"count": frame.height, "sample": json_rows(frame, sample)}
         out["odd_durations"]["negative"] = int((self.odd_durations["kind"] == "negative").sum())
         out["missing_estimates"]["by_type"] = json_rows(
-            self.missing_estimates.group_by("type").len().sort("len", "type", descending=[True, False])
+            self.missing_estimates.group_by("type").len(name="count").sort("count", "type", descending=[True, False])
         )
         out["orphan_transitions"] = self.orphan_transitions
         out["items_without_history"] = self.items_without_history

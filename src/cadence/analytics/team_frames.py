@@ -10,19 +10,9 @@ from cadence.domain import frames as F
 
 __all__ = ["ESCALATED_BUGS", "SPRINTS", "TeamFrames"]
 
-SPRINTS: F.Schema = {
-    "sprint_id": pl.Int64,
-    "team_id": pl.Int64,
-    "name": pl.String,
-    "state": pl.String,
-    "start_at": F.UTC_TS,
-    "end_at": F.UTC_TS,
-    "completed_at": F.UTC_TS,
-}
-"""Same columns as ``cadence.store.read_models.READ_SPRINTS`` (analytics may not import the store)."""
+SPRINTS: F.Schema = F.READ_SPRINTS
 
-ESCALATED_BUGS: F.Schema = {"item_id": pl.Int64}
-"""Ids of bugs linked to, or escalated from, a support ticket."""
+ESCALATED_BUGS: F.Schema = F.READ_ESCALATED_BUGS
 
 _SCHEMAS: dict[str, F.Schema] = {
     "items": F.READ_ITEMS,

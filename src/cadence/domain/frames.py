@@ -32,9 +32,11 @@ __all__ = [
     "MEMBERSHIPS",
     "PEOPLE",
     "READ_ASSIGNEE_CHANGES",
+    "READ_ESCALATED_BUGS",
     "READ_ESTIMATE_CHANGES",
     "READ_FLAG_CHANGES",
     "READ_ITEMS",
+    "READ_SPRINTS",
     "READ_SPRINT_CHANGES",
     "READ_TICKETS",
     "READ_TICKET_EVENTS",
@@ -314,6 +316,19 @@ READ_FLAG_CHANGES: Schema = {
     "flagged": pl.Boolean,
     "at": UTC_TS,
 }
+
+READ_SPRINTS: Schema = {
+    "sprint_id": pl.Int64,
+    "team_id": pl.Int64,
+    "name": STR,
+    "state": STR,
+    "start_at": UTC_TS,
+    "end_at": UTC_TS,
+    "completed_at": UTC_TS,
+}
+
+READ_ESCALATED_BUGS: Schema = {"item_id": pl.Int64}
+"""Ids of bugs linked to, or escalated from, a support ticket."""
 
 READ_TICKETS: Schema = {
     "ticket_id": pl.Int64,

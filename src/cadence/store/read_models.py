@@ -1,13 +1,17 @@
 """Columnar read models: SQL results straight into the canonical read frames of :mod:`cadence.domain.frames`.
 
-Rows come from the driver as tuples and are transposed once into columns; timestamps are parsed by Polars in one
-vectorised pass (SQLite returns them as text, PostgreSQL as aware datetimes). No ORM objects are built.
+connectorx reads SQLite files and PostgreSQL straight into Arrow columns (about three times faster than fetching
+Python tuples); an in-memory SQLite database, which a second connection cannot open, is read through the DB-API
+cursor and transposed once into columns. Timestamps are normalised to aware UTC in one vectorised pass. No ORM
+objects are built.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
+import connectorx as cx
 import polars as pl
 from sqlalchemy import Connection
 
@@ -26,15 +30,7 @@ __all__ = [
     "read_transitions",
 ]
 
-READ_SPRINTS: F.Schema = {
-    "sprint_id": pl.Int64,
-    "team_id": pl.Int64,
-    "name": pl.String,
-    "state": pl.String,
-    "start_at": F.UTC_TS,
-    "end_at": F.UTC_TS,
-    "completed_at": F.UTC_TS,
-}
+READ_SPRINTS = F.READ_SPRINTS
 
 
 def _fetch(conn: Connection, sql: str, params: dict[str, object]) -> list[tuple[object, ...]]:
@@ -48,10 +44,60 @@ def _fetch(conn: Connection, sql: str, params: dict[str, object]) -> list[tuple[
         cursor.close()
 
 
+def _columnar_url(conn: Connection) -> str | None:
+    """A connectorx URL for this connection's database, or ``None`` when it cannot be opened a second time."""
+    url = conn.engine.url
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            return None
+        return f"sqlite://{Path(url.database).expanduser().resolve()}"
+    if url.get_backend_name() == "postgresql":
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return None
+
+
+def _inline(sql: str, params: dict[str, object]) -> str:
+    """connectorx takes no bound parameters; ours are only integer ids, inlined after an explicit check."""
+    for name, value in params.items():
+        values = list(value) if isinstance(value, list | tuple) else [value]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            raise TypeError(f"parameter {name} must be integers to be inlined, got {value!r}")
+        sql = sql.replace(f":{name}", ", ".join(str(v) for v in values) if values else "NULL")
+    return sql
+
+
 def _frame(
     conn: Connection, sql: str, params: dict[str, object], schema: F.Schema, *, sort: Sequence[str] = ()
 ) -> pl.DataFrame:
-    """Run ``sql`` and build ``schema``'s frame; extra trailing columns (after the schema's) only serve ``sort``."""
+    """Run ``sql`` and build ``schema``'s frame; extra trailing columns (after the schema's) only serve ``sort``.
+
+    Files and servers are read by connectorx straight into Arrow columns, on its own connection: such reads see
+    committed data only. An in-memory SQLite database goes through the DB-API cursor instead.
+    """
+    url = _columnar_url(conn)
+    if url is None:
+        return _frame_from_rows(conn, sql, params, schema, sort=sort)
+    raw: pl.DataFrame = cx.read_sql(url, _inline(sql, params), return_type="polars")
+    names = list(schema)
+    extra = [f"__sort{i}" for i in range(raw.width - len(names))]
+    raw = raw.rename(dict(zip(raw.columns, names + extra, strict=True)))
+    frame = raw.with_columns(_coerce(raw.get_column(name), schema[name]) for name in names)
+    if sort:
+        frame = frame.sort(sort, maintain_order=True)
+    return frame.select(names)
+
+
+def _coerce(column: pl.Series, dtype: pl.DataType | type[pl.DataType]) -> pl.Series:
+    if isinstance(dtype, pl.Datetime):
+        return _timestamps(column.name, column)
+    if dtype == F.LIST_STR:
+        return column.cast(pl.String).str.json_decode(F.LIST_STR) if column.dtype != F.LIST_STR else column
+    return column.cast(dtype)
+
+
+def _frame_from_rows(
+    conn: Connection, sql: str, params: dict[str, object], schema: F.Schema, *, sort: Sequence[str] = ()
+) -> pl.DataFrame:
     rows = _fetch(conn, sql, params)
     if not rows:
         return F.empty(schema)
@@ -81,12 +127,16 @@ def _lists(name: str, values: Sequence[object]) -> pl.Series:
     return pl.Series(name, values, pl.String).str.json_decode(F.LIST_STR)
 
 
-def _timestamps(name: str, values: Sequence[object]) -> pl.Series:
-    raw = pl.Series(name, values)
+def _timestamps(name: str, values: Sequence[object] | pl.Series) -> pl.Series:
+    """Aware UTC microseconds from SQLite text, naive UTC (connectorx on SQLite) or aware values (PostgreSQL)."""
+    raw = values if isinstance(values, pl.Series) else pl.Series(name, values)
     if raw.dtype == pl.String:
         return raw.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", time_zone="UTC", strict=True)
     if raw.dtype == pl.Null:
         return raw.cast(F.UTC_TS)
+    assert isinstance(raw.dtype, pl.Datetime)
+    if raw.dtype.time_zone is None:
+        return raw.dt.replace_time_zone("UTC").dt.cast_time_unit("us")
     return raw.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
 
 
@@ -192,4 +242,4 @@ def read_escalated_bugs(conn: Connection, team_ids: Sequence[int] | None = None)
     where, params = _team_filter(team_ids, "i.team_id")
     where = (where + " AND" if where else " WHERE") + " i.type = 'bug'"
     sql = "SELECT DISTINCT l.item_id FROM ticket_links l JOIN work_items i ON i.id = l.item_id" + where
-    return _frame(conn, sql + " ORDER BY l.item_id", params, {"item_id": pl.Int64})
+    return _frame(conn, sql + " ORDER BY l.item_id", params, F.READ_ESCALATED_BUGS)
