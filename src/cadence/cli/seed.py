@@ -34,14 +34,15 @@ def seed(
     with console.status("Simulating and storing the demo organisation..."):
         report = seed_demo(db, seed=seed, scale=scale, until=last_day, if_absent=if_absent)
     if report.skipped:
-        console.print(f"The database {db.label} already holds data; demo seeding skipped.")
+        console.print(f"The database {db.label} already holds data; demo seeding skipped.", soft_wrap=True)
     else:
         assert report.ingest is not None
         ins = report.ingest.inserted
         console.print(
             f"Seeded {ins['items']:,} items, {ins['transitions']:,} transitions, {ins['tickets']:,} tickets "
             f"({report.ingest.stored:,} rows stored, {sum(report.ingest.unchanged.values()):,} unchanged) "
-            f"in {report.seconds:.1f} s into {db.label}."
+            f"in {report.seconds:.1f} s into {db.label}.",
+            soft_wrap=True,
         )
     print_logins(report.logins)
 
@@ -51,4 +52,4 @@ def print_logins(logins: tuple[object, ...]) -> None:
         return
     console.print("Demo logins (username / password):")
     for login in logins:
-        console.print(f"  {login.username:<12} {login.password:<16} {login.description}")  # type: ignore[attr-defined]
+        console.print(f"  {login.username:<12} {login.password:<26} {login.description}", soft_wrap=True)  # type: ignore[attr-defined]
