@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         False,
         description="Mark cookies Secure even when requests arrive over plain http (behind a TLS-terminating proxy).",
     )
+    reconcile_hours: float = Field(
+        24,
+        ge=0,
+        description="'cadence sync' also removes issues deleted in the source when its last reconciliation is "
+        "older than this many hours; 0 turns that off.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Minimum level logged.")
 
     @field_validator("database_url")

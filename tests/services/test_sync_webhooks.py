@@ -142,3 +142,21 @@ def _point(db: Database, url: str) -> None:
 
     with db.begin() as conn:
         conn.execute(update(S.table(S.Source)).values(base_url=url))
+
+
+def test_reconciliation_is_due_once_a_period_has_passed(
+    synced: tuple[Database, list[dict[str, Any]], FakeJira],
+) -> None:
+    import datetime as dt
+
+    from cadence.services.reconciliation import reconcile_due
+
+    db, issues, fake = synced
+    day = dt.timedelta(hours=24)
+    at = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+    assert reconcile_due(db, "apache", every=day, now=at)  # never reconciled
+    with Served(fake) as server:
+        _point(db, server.url)
+        reconcile_source(db, "apache", key=KEY, sleep=_no_sleep, now=at)
+    assert not reconcile_due(db, "apache", every=day, now=at + dt.timedelta(hours=23))
+    assert reconcile_due(db, "apache", every=day, now=at + day)

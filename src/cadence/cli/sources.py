@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 
@@ -13,8 +14,8 @@ from rich.table import Table
 
 from cadence.cli.context import database, settings
 from cadence.cli.imports import OutputFormat
-from cadence.domain.errors import InputError
-from cadence.services.reconciliation import reconcile_source
+from cadence.domain.errors import Conflict, InputError
+from cadence.services.reconciliation import reconcile_due, reconcile_source
 from cadence.services.sources import connect_jira, describe_sources
 from cadence.services.sync import SyncReport, sync_source
 from cadence.store.database import Database
@@ -88,7 +89,10 @@ def sync(
         OutputFormat.text, "--format", help="'json' prints one JSON report per source instead of a summary."
     ),
     reconcile: bool = typer.Option(
-        False, "--reconcile", help="Then remove stored issues deleted in Jira or moved out of the synced projects."
+        False,
+        "--reconcile",
+        help="Then remove stored issues deleted in Jira or moved out of the synced projects (done by itself every "
+        "CADENCE_RECONCILE_HOURS otherwise).",
     ),
     force: bool = typer.Option(
         False, "--force", help="With --reconcile: remove even more than half of what is stored."
@@ -106,8 +110,16 @@ def sync(
             typer.echo(json.dumps(report.to_dict()))
         else:
             _summary(report)
-        if reconcile:
-            result = reconcile_source(db, source, key=_encryption_key(), force=force)
+        every = dt.timedelta(hours=settings().reconcile_hours)
+        due = every.total_seconds() > 0 and reconcile_due(db, source, every=every, now=dt.datetime.now(dt.UTC))
+        if reconcile or due:
+            try:
+                result = reconcile_source(db, source, key=_encryption_key(), force=force)
+            except Conflict as error:
+                if reconcile:
+                    raise
+                console.print(f"{source}: periodic reconciliation skipped: {error.message}", soft_wrap=True)
+                continue
             message = (
                 f"{source}: {result.present:,} issues in scope, {result.stored:,} stored, {result.deleted:,} removed."
             )
