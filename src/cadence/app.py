@@ -15,6 +15,7 @@ from cadence.api import docs as api_docs
 from cadence.api import health
 from cadence.api import hooks as api_hooks
 from cadence.api.v1 import targets as api_targets
+from cadence.api.v1 import items as api_items
 from cadence.api.v1 import teams as api_teams
 from cadence.domain.errors import CadenceError
 from cadence.http.errors import handle_cadence_error, handle_http_error, handle_validation_error
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(health.router)
     app.include_router(api_hooks.router)
     app.include_router(api_teams.router)
+    app.include_router(api_items.router)
     app.include_router(sign_in.router)
     app.include_router(home.router)
     app.include_router(api_targets.router)

@@ -73,3 +73,17 @@ def test_session_cookies_work_for_the_api_too(site: Site) -> None:
     client = site.new_client()
     site.sign_in(client, "dev")
     assert [t["key"] for t in client.get("/api/v1/teams").json()["data"]] == ["OPS"]
+
+
+def test_an_items_timeline_through_the_api(site: Site) -> None:
+    token = site.token_for("viewer")
+    body = site.client.get("/api/v1/teams/OPS/items/OPS-1", headers=_bearer(token)).json()
+    assert (body["key"], body["status"], body["estimate"]) == ("OPS-1", "Done", 5.0)
+    statuses = [(e["before"], e["after"]) for e in body["events"] if e["kind"] == "status"]
+    assert statuses == [("Backlog", "In Progress"), ("In Progress", "Review"), ("Review", "Done")]
+    assert [e["at"] for e in body["events"]] == sorted(e["at"] for e in body["events"])
+    assert any(e["kind"] == "sprint" for e in body["events"])
+    foreign = site.client.get("/api/v1/teams/OPS/items/OPS-1", headers=_bearer(site.token_for("webdev")))
+    assert foreign.status_code == 404
+    missing = site.client.get("/api/v1/teams/OPS/items/OPS-404", headers=_bearer(token))
+    assert missing.status_code == 404 and "OPS-404" in missing.json()["error"]["message"]

@@ -50,6 +50,7 @@ MATRIX: dict[tuple[str, str], str | Role] = {
     ("GET", "/api/v1/teams/{team}/metrics"): Role.VIEWER,
     ("GET", "/api/v1/teams/{team}/metrics/{metric}"): Role.VIEWER,
     ("GET", "/api/v1/teams/{team}/quality"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/items/{item_key}"): Role.VIEWER,
     ("GET", "/api/v1/teams/{team}/targets"): Role.VIEWER,
     ("POST", "/api/v1/teams/{team}/targets"): Role.MANAGER,
     ("PUT", "/api/v1/teams/{team}/targets/{metric}"): Role.MANAGER,
