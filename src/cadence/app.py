@@ -14,8 +14,8 @@ from cadence import __version__
 from cadence.api import docs as api_docs
 from cadence.api import health
 from cadence.api import hooks as api_hooks
-from cadence.api.v1 import targets as api_targets
 from cadence.api.v1 import items as api_items
+from cadence.api.v1 import targets as api_targets
 from cadence.api.v1 import teams as api_teams
 from cadence.domain.errors import CadenceError
 from cadence.http.errors import handle_cadence_error, handle_http_error, handle_validation_error

@@ -151,7 +151,7 @@ def test_reconciliation_is_due_once_a_period_has_passed(
 
     from cadence.services.reconciliation import reconcile_due
 
-    db, issues, fake = synced
+    db, _issues, fake = synced
     day = dt.timedelta(hours=24)
     at = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
     assert reconcile_due(db, "apache", every=day, now=at)  # never reconciled

@@ -1,15 +1,15 @@
 """Reconciling a source: records stored from it whose issues no longer exist there (deleted, or moved out of the
 synced projects) are removed, with their history.
 
-An incremental sync cannot see a deletion (a deleted issue is never "updated"), hence this periodic pass. It lists
-only issue ids, so it is cheap, and ``cadence sync`` runs it by itself once a day (``CADENCE_RECONCILE_HOURS``). As a guard against a misconfigured account suddenly seeing nothing, it refuses to
-remove more than half of what is stored; ``force`` overrides that.
+An incremental sync cannot see a deletion (a deleted issue is never "updated"), hence this periodic pass; ``cadence
+sync`` runs it by itself once a period (``CADENCE_RECONCILE_HOURS``). It lists only issue ids, so it is cheap. As a
+guard against a misconfigured account suddenly seeing nothing, it refuses to remove more than half of what is
+stored; ``force`` overrides that.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any

@@ -18,11 +18,11 @@ from cadence.analytics.suite import compute_metrics
 from cadence.analytics.team_frames import TeamFrames
 from cadence.domain.errors import InputError, NotFound
 from cadence.domain.model import Team
-from cadence.services.workspace_config import TeamConfig, WorkspaceConfig
+from cadence.services.workspace_config import TeamConfig, WorkspaceConfig, workflow_from_board
 from cadence.store import read_models as R
 from cadence.store.database import Database
 from cadence.store.migrations import require_current
-from cadence.store.teams import find_team, list_teams
+from cadence.store.teams import board_stages, find_team, list_teams
 
 __all__ = ["DEFAULT_WEEKS", "MetricsResult", "clear_caches", "load_team", "team_frames", "team_metrics"]
 
@@ -122,6 +122,13 @@ def team_metrics(
     """Every metric of team ``key`` over [start, end] (default: the last twelve weeks, in the team's zone)."""
     team = load_team(db, key)
     settings: TeamConfig = config.for_team(key)
+    workflow, status_categories = settings.workflow, None
+    if not settings.explicit:
+        with db.connect() as conn:
+            stages = board_stages(conn, team.id)
+        from_board = workflow_from_board(stages) if stages else None
+        if from_board is not None:
+            workflow, status_categories = from_board
     tz = settings.time_zone or team.timezone or "UTC"
     first, last = _range(start, end, now, tz)
     minute = now.replace(second=0, microsecond=0)
@@ -130,7 +137,7 @@ def team_metrics(
     def compute() -> MetricsResult:
         result = compute_metrics(
             team_frames(db, team),
-            settings.workflow,
+            workflow,
             start=first,
             end=last,
             now=now,
@@ -138,6 +145,7 @@ def team_metrics(
             unplanned_types=settings.metrics.unplanned_types,
             bug_types=settings.metrics.bug_types,
             production_label=settings.metrics.production_label,
+            status_categories=status_categories,
         )
         result["team"] = {"key": team.key, "name": team.name, "data_version": team.data_version}
         return result

@@ -36,7 +36,7 @@ from cadence.analytics.sprint_scope import UNPLANNED_TYPES
 from cadence.analytics.workflow import DEFAULT_WORKFLOW, Workflow
 from cadence.domain.errors import ConfigurationError
 
-__all__ = ["MetricSettings", "TeamConfig", "WorkspaceConfig", "load_workspace_config"]
+__all__ = ["MetricSettings", "TeamConfig", "WorkspaceConfig", "load_workspace_config", "workflow_from_board"]
 
 _TOP_KEYS = {"workflow", "metrics", "teams"}
 _METRIC_KEYS = {"unplanned_types", "bug_types", "production_label"}
@@ -56,6 +56,8 @@ class TeamConfig:
     time_zone: str | None
     """Overrides the team's stored time zone when set."""
     metrics: MetricSettings
+    explicit: bool = False
+    """True when the workflow comes from the file; otherwise a synced board's columns may replace the default."""
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,11 @@ class WorkspaceConfig:
     metrics: MetricSettings = field(default_factory=MetricSettings)
     teams: Mapping[str, TeamConfig] = field(default_factory=dict)
     source: Path | None = None
+    explicit_workflow: bool = False
+    """True when the file has a top-level ``[workflow]``."""
 
     def for_team(self, key: str) -> TeamConfig:
-        return self.teams.get(key) or TeamConfig(self.workflow, None, self.metrics)
+        return self.teams.get(key) or TeamConfig(self.workflow, None, self.metrics, self.explicit_workflow)
 
 
 def load_workspace_config(path: Path) -> WorkspaceConfig:
@@ -98,8 +102,39 @@ def _parse(raw: dict[str, Any], path: Path) -> WorkspaceConfig:
             team_workflow = Workflow.from_mapping(team["workflow"]) if "workflow" in team else workflow
         except ValueError as error:
             raise ValueError(f"teams.{key}: {error}") from None
-        teams[key] = TeamConfig(team_workflow, zone, metrics)
-    return WorkspaceConfig(workflow, metrics, teams, path)
+        teams[key] = TeamConfig(team_workflow, zone, metrics, "workflow" in team or "workflow" in raw)
+    return WorkspaceConfig(workflow, metrics, teams, path, "workflow" in raw)
+
+
+_BOARD_CATEGORIES: dict[str | None, str] = {
+    "backlog": "backlog",
+    "in progress": "active",
+    None: "active",
+    "done": "done",
+}
+_JIRA_CATEGORY = {"backlog": "new", "active": "indeterminate", "done": "done"}
+
+
+def workflow_from_board(stages: list[dict[str, Any]]) -> tuple[Workflow, dict[str, str]] | None:
+    """A synced Jira board's columns as the team's workflow, with each status's Jira category for the fallback.
+
+    Used when the workspace file names no workflow for the team. ``None`` when the columns do not make a usable
+    workflow (no done column, categories out of order): the default workflow then applies and the data-quality
+    report lists what it cannot map.
+    """
+    parsed = []
+    categories: dict[str, str] = {}
+    for stage in stages:
+        category = _BOARD_CATEGORIES.get(stage.get("category"), "active")
+        statuses = [str(s) for s in stage.get("statuses") or [] if s]
+        if not stage.get("name") or not statuses:
+            continue
+        parsed.append({"name": str(stage["name"]), "category": category, "statuses": statuses})
+        categories.update({status: _JIRA_CATEGORY[category] for status in statuses})
+    try:
+        return Workflow.from_mapping({"stages": parsed}), categories
+    except ValueError:
+        return None
 
 
 def _metrics(raw: object) -> MetricSettings:
