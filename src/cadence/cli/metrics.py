@@ -145,21 +145,33 @@ def _print_tables(result: dict[str, Any]) -> None:
     flow.add_row("open items ageing", str(len(result["age"])))
     flow.add_row("flow efficiency", _pct(result["flow_efficiency"].get("aggregate")))
     flow.add_row("reopen rate", _pct(result["reopen_rate"].get("rate")))
-    flow.add_row("unplanned share", _pct(result["unplanned_share"].get("count_share")))
-    flow.add_row("bug share", _pct(result["bug_share"].get("share")))
+    flow.add_row("unplanned share (items)", _pct(result["unplanned_share"]["overall"].get("share_count")))
+    flow.add_row("bug share (items)", _pct(result["bug_share"].get("share_count")))
     console.print(flow)
-    sprints = Table("sprint", "committed", "completed", "say/do", "added", "removed", "velocity", title="Sprints")
-    say_do = {row.get("sprint_id"): row for row in result["say_do"].get("sprints", [])}
+    sprints = Table(
+        "sprint",
+        "committed",
+        "done of committed",
+        "say/do",
+        "added",
+        "removed",
+        "velocity",
+        "carried over",
+        title="Sprints (points)",
+    )
+    say_do = {row["sprint_id"]: row for row in result["say_do"]["sprints"]}
+    scope = {row["sprint_id"]: row for row in result.get("sprint_scope", [])}
     for row in result["velocity"]:
-        sd = say_do.get(row.get("sprint_id"), {})
+        sd, sc = say_do.get(row["sprint_id"], {}), scope.get(row["sprint_id"], {})
         sprints.add_row(
-            str(row.get("name")),
+            str(row["name"]) + ("" if row.get("closed") else " (active)"),
             _fmt(sd.get("committed_points")),
             _fmt(sd.get("completed_committed_points")),
-            _pct(sd.get("points_ratio")),
-            _fmt(row.get("added_points")),
-            _fmt(row.get("removed_points")),
-            _fmt(row.get("velocity_points")),
+            _pct(sd.get("say_do_points")),
+            _fmt(sc.get("added_points")),
+            _fmt(sc.get("removed_points")),
+            _fmt(row.get("completed_points")),
+            _fmt(row.get("carried_over_points")),
         )
     console.print(sprints)
     console.print("Definitions: docs/metrics.md · all figures: --format json")
