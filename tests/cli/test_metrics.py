@@ -27,8 +27,18 @@ def test_metrics_json_has_the_documented_keys(cli, demo: str) -> None:
         assert {"p50", "p70", "p85", "p95", "n"} <= set(body[key])
         assert body[key]["n"] > 20
         assert body[key]["p50"] <= body[key]["p70"] <= body[key]["p85"] <= body[key]["p95"]
-    for key in ("throughput", "wip", "age", "cfd", "velocity", "say_do", "flow_efficiency", "unplanned_share",
-                "reopen_rate", "data_quality"):
+    for key in (
+        "throughput",
+        "wip",
+        "age",
+        "cfd",
+        "velocity",
+        "say_do",
+        "flow_efficiency",
+        "unplanned_share",
+        "reopen_rate",
+        "data_quality",
+    ):
         assert key in body, key
     assert len(body["throughput"]) == 91  # 2026-04-01 .. 2026-06-30, zero-filled
     assert sum(day["count"] for day in body["throughput"]) == body["cycle_time"]["n"]
