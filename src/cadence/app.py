@@ -14,6 +14,7 @@ from cadence import __version__
 from cadence.api import docs as api_docs
 from cadence.api import health
 from cadence.api import hooks as api_hooks
+from cadence.api.v1 import backlog as api_backlog
 from cadence.api.v1 import items as api_items
 from cadence.api.v1 import targets as api_targets
 from cadence.api.v1 import teams as api_teams
@@ -24,6 +25,7 @@ from cadence.services.authentication import AuthPolicy
 from cadence.services.workspace_config import load_workspace_config
 from cadence.settings import Settings, load_settings
 from cadence.store.database import Database
+from cadence.web import backlog as backlog_page
 from cadence.web import dashboard, home, sign_in, targets, team_pages
 
 __all__ = ["create_app"]
@@ -68,10 +70,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(api_hooks.router)
     app.include_router(api_teams.router)
     app.include_router(api_items.router)
+    app.include_router(api_backlog.router)
     app.include_router(sign_in.router)
     app.include_router(home.router)
     app.include_router(api_targets.router)
     app.include_router(dashboard.router)
     app.include_router(team_pages.router)
     app.include_router(targets.router)
+    app.include_router(backlog_page.router)
     return app

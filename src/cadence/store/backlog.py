@@ -1,0 +1,89 @@
+"""The open items of a team with the text and links a Definition-of-Ready review needs.
+
+The analytics read models carry no titles or descriptions (a whole team's history does not need them); a backlog
+review does, but only for items not yet resolved, so it gets this small query of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import aliased
+
+from cadence.store import schema as S
+
+__all__ = ["OPEN_BLOCKERS", "OPEN_ITEMS", "read_open_blockers", "read_open_items"]
+
+_TS = pl.Datetime("us", "UTC")
+
+OPEN_ITEMS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "item_id": pl.Int64,
+    "key": pl.String,
+    "title": pl.String,
+    "description": pl.String,
+    "type": pl.String,
+    "status": pl.String,
+    "estimate": pl.Float64,
+    "rank": pl.Int64,
+    "created_at": _TS,
+    "updated_at": _TS,
+    "labels": pl.List(pl.String),
+}
+"""Columns of :func:`read_open_items`."""
+
+OPEN_BLOCKERS: dict[str, pl.DataType | type[pl.DataType]] = {"item_id": pl.Int64, "blocker_key": pl.String}
+"""Columns of :func:`read_open_blockers`: the blocked item and the key of an unresolved item blocking it."""
+
+
+def read_open_items(conn: Connection, team_id: int) -> pl.DataFrame:
+    """Items of the team with no resolution date (whatever their status), with title, description and labels."""
+    items = S.table(S.WorkItem)
+    rows = conn.execute(
+        select(
+            items.c.id,
+            items.c.key,
+            items.c.title,
+            items.c.description,
+            items.c.type,
+            items.c.status,
+            items.c.estimate,
+            items.c.rank,
+            items.c.created_at,
+            items.c.updated_at,
+            items.c.labels,
+        )
+        .where(items.c.team_id == team_id, items.c.resolved_at.is_(None))
+        .order_by(items.c.id)
+    ).all()
+    return _frame(rows, OPEN_ITEMS)
+
+
+def read_open_blockers(conn: Connection, team_id: int) -> pl.DataFrame:
+    """``blocks`` links into the team's open items whose blocking item (of any team) is not resolved."""
+    links = S.table(S.ItemLink)
+    blocked = S.table(S.WorkItem)
+    blocker = aliased(S.table(S.WorkItem))
+    rows = conn.execute(
+        select(links.c.to_item_id, blocker.c.key)
+        .join(blocked, blocked.c.id == links.c.to_item_id)
+        .join(blocker, blocker.c.id == links.c.from_item_id)
+        .where(
+            links.c.link_type == "blocks",
+            blocked.c.team_id == team_id,
+            blocked.c.resolved_at.is_(None),
+            blocker.c.resolved_at.is_(None),
+        )
+        .order_by(links.c.to_item_id, blocker.c.key)
+    ).all()
+    return _frame(rows, OPEN_BLOCKERS)
+
+
+def _frame(rows: Sequence[Sequence[Any]], schema: dict[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
+    """Transpose the rows once into typed columns (an empty result keeps the schema)."""
+    columns: list[list[Any]] = [[row[i] for row in rows] for i in range(len(schema))]
+    return pl.DataFrame(
+        [pl.Series(name, values, dtype=dtype) for (name, dtype), values in zip(schema.items(), columns, strict=True)]
+    )
