@@ -16,6 +16,7 @@ from cadence.api import health
 from cadence.api import hooks as api_hooks
 from cadence.api.v1 import backlog as api_backlog
 from cadence.api.v1 import items as api_items
+from cadence.api.v1 import poker as api_poker
 from cadence.api.v1 import targets as api_targets
 from cadence.api.v1 import teams as api_teams
 from cadence.domain.errors import CadenceError
@@ -27,6 +28,7 @@ from cadence.settings import Settings, load_settings
 from cadence.store.database import Database
 from cadence.web import backlog as backlog_page
 from cadence.web import dashboard, home, sign_in, targets, team_pages
+from cadence.web import poker as poker_pages
 
 __all__ = ["create_app"]
 
@@ -77,5 +79,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(dashboard.router)
     app.include_router(team_pages.router)
     app.include_router(targets.router)
+    app.include_router(api_poker.router)
+    app.include_router(poker_pages.router)
     app.include_router(backlog_page.router)
     return app

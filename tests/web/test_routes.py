@@ -56,12 +56,24 @@ MATRIX: dict[tuple[str, str], str | Role] = {
     ("POST", "/api/v1/teams/{team}/targets"): Role.MANAGER,
     ("PUT", "/api/v1/teams/{team}/targets/{metric}"): Role.MANAGER,
     ("DELETE", "/api/v1/teams/{team}/targets/{metric}"): Role.MANAGER,
+    ("POST", "/api/v1/teams/{team}/poker"): Role.MANAGER,
+    ("GET", "/api/v1/teams/{team}/poker/{session_id}"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/poker/{session_id}/votes"): Role.MEMBER,
+    ("POST", "/api/v1/teams/{team}/poker/{session_id}/reveal"): Role.MANAGER,
+    ("POST", "/api/v1/teams/{team}/poker/{session_id}/final"): Role.MANAGER,
     ("GET", "/teams/{key}"): Role.VIEWER,
     ("GET", "/teams/{key}/quality"): Role.VIEWER,
     ("GET", "/teams/{key}/backlog"): Role.VIEWER,
     ("GET", "/teams/{key}/items/{item_key}"): Role.VIEWER,
     ("POST", "/teams/{key}/targets"): Role.MANAGER,
     ("POST", "/teams/{key}/targets/delete"): Role.MANAGER,
+    ("GET", "/teams/{key}/poker"): Role.VIEWER,
+    ("POST", "/teams/{key}/poker"): Role.MANAGER,
+    ("GET", "/teams/{key}/poker/{session_id}"): Role.VIEWER,
+    ("GET", "/teams/{key}/poker/{session_id}/state"): Role.VIEWER,
+    ("POST", "/teams/{key}/poker/{session_id}/vote"): Role.MEMBER,
+    ("POST", "/teams/{key}/poker/{session_id}/reveal"): Role.MANAGER,
+    ("POST", "/teams/{key}/poker/{session_id}/final"): Role.MANAGER,
 }
 NOT_CHECKED = {OWN_SECRET, SIGN_IN_FORM}
 
@@ -75,6 +87,8 @@ ROLES: dict[str, Role | None] = {
     "admin": Role.ADMIN,  # the superuser: every team, foreign ones included
 }
 METRIC = "cycle_time.p85"
+SESSIONS: dict[str, str] = {}
+"""A fresh planning poker session per team, started before each call to a ``{session_id}`` route."""
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -103,10 +117,14 @@ def test_every_route_is_declared(db) -> None:  # type: ignore[no-untyped-def]
 def _fill(path: str, team: str) -> str:
     item = "OPS-1"  # the factory gives WEB's one item the key OPS-1 too: a foreign object of the same name
     metric = METRIC if "/targets/" in path else "cycle_time"
+    path = path.replace("{session_id}", SESSIONS.get(team, "1"))
     return path.replace("{team}", team).replace("{key}", team).replace("{item_key}", item).replace("{metric}", metric)
 
 
 def _body(method: str, path: str) -> dict[str, object]:
+    if "/poker" in path and method == "POST":
+        poker = {"item": "OPS-1", "value": "5"}  # start: the item; votes and final: the card
+        return {"json": poker} if path.startswith("/api/") else {"data": poker}
     if path.startswith("/api/"):
         if method == "POST":
             return {"json": {"metric": METRIC, "comparator": "<=", "threshold": 10}}
@@ -138,7 +156,12 @@ def people(site: Site) -> dict[str, httpx.Client]:
 
 
 def _reset_target(client: httpx.Client, method: str, path: str, team: str) -> None:
-    """Make the target exist before a PUT/DELETE and be absent before a create, so an allowed call succeeds."""
+    """Make the target exist before a PUT/DELETE and be absent before a create, so an allowed call succeeds; start a
+    fresh poker session before a call on one (a reveal or a final value closes it to the next call)."""
+    if "{session_id}" in path:
+        started = client.post(f"/api/v1/teams/{team}/poker", json={"item": "OPS-1"})
+        assert started.status_code == 201, started.text
+        SESSIONS[team] = str(started.json()["id"])
     if "targets" not in path:
         return
     listed = client.get(f"/api/v1/teams/{team}/targets")

@@ -14,6 +14,7 @@ from cadence.store.schema.organisation import (
     UserSession,
     Workspace,
 )
+from cadence.store.schema.poker import PokerSession, PokerVote
 from cadence.store.schema.support import SlaPolicy, SupportTicket, TicketEvent, TicketLink
 from cadence.store.schema.sync import Source, SyncState
 from cadence.store.schema.work import (
@@ -46,6 +47,8 @@ __all__ = [
     "Membership",
     "MetricTarget",
     "Person",
+    "PokerSession",
+    "PokerVote",
     "Risk",
     "SlaPolicy",
     "Source",
