@@ -15,6 +15,7 @@ from cadence.api import docs as api_docs
 from cadence.api import health
 from cadence.api import hooks as api_hooks
 from cadence.api.v1 import backlog as api_backlog
+from cadence.api.v1 import forecasts as api_forecasts
 from cadence.api.v1 import items as api_items
 from cadence.api.v1 import poker as api_poker
 from cadence.api.v1 import targets as api_targets
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(api_hooks.router)
     app.include_router(api_teams.router)
     app.include_router(api_items.router)
+    app.include_router(api_forecasts.router)
     app.include_router(api_backlog.router)
     app.include_router(sign_in.router)
     app.include_router(home.router)

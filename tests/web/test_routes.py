@@ -51,6 +51,7 @@ MATRIX: dict[tuple[str, str], str | Role] = {
     ("GET", "/api/v1/teams/{team}/metrics/{metric}"): Role.VIEWER,
     ("GET", "/api/v1/teams/{team}/quality"): Role.VIEWER,
     ("GET", "/api/v1/teams/{team}/items/{item_key}"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/forecast"): Role.VIEWER,
     ("GET", "/api/v1/teams/{team}/backlog"): Role.VIEWER,
     ("GET", "/api/v1/teams/{team}/targets"): Role.VIEWER,
     ("POST", "/api/v1/teams/{team}/targets"): Role.MANAGER,
@@ -118,7 +119,8 @@ def _fill(path: str, team: str) -> str:
     item = "OPS-1"  # the factory gives WEB's one item the key OPS-1 too: a foreign object of the same name
     metric = METRIC if "/targets/" in path else "cycle_time"
     path = path.replace("{session_id}", SESSIONS.get(team, "1"))
-    return path.replace("{team}", team).replace("{key}", team).replace("{item_key}", item).replace("{metric}", metric)
+    path = path.replace("{team}", team).replace("{key}", team).replace("{item_key}", item).replace("{metric}", metric)
+    return path + "?items=3" if path.endswith("/forecast") else path
 
 
 def _body(method: str, path: str) -> dict[str, object]:

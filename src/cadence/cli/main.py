@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cadence import __version__
-from cadence.cli import db, evaluate, metrics, seed, serve, status, users
+from cadence.cli import db, evaluate, forecast, metrics, seed, serve, status, users
 from cadence.cli import imports as imports_cli
 from cadence.cli import sources as sources_cli
 from cadence.cli.errors import CadenceGroup
@@ -32,6 +32,7 @@ app.command("status")(status.status)
 app.command("serve")(serve.serve)
 app.command("metrics")(metrics.metrics)
 app.command("quality")(metrics.quality)
+app.command("forecast")(forecast.forecast)
 
 
 @app.callback(invoke_without_command=True)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
-from cadence.analytics.backtest import HindcastSettings, calibrated_levels
+from cadence.analytics.backtest import HindcastSettings, calibrated_levels, hindcast
 from cadence.analytics.forecast import (
     FORECAST_PERCENTILES,
     DayKind,
@@ -36,7 +36,10 @@ from cadence.services.team_metrics import load_team, team_frames
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store.database import Database
 
-__all__ = ["team_forecast"]
+__all__ = ["REFERENCE_HORIZON", "team_forecast"]
+
+REFERENCE_HORIZON = 28
+"""The horizon (days) of the track record shown beside a "when" forecast, which has no horizon of its own."""
 
 
 def _seed(team_id: int, data_version: int, day: dt.date) -> int:
@@ -61,7 +64,8 @@ def team_forecast(
     """Forecast team ``key`` from today (in its zone): ``items`` -> "when", ``until`` -> "how many"; one or both.
 
     JSON-ready: the sample's window and totals, then ``when`` (percentile -> ISO date or null) and/or ``how_many``
-    (percentile -> at least this many items, and whether the answer was recalibrated).
+    (percentile -> at least this many items, and whether the answer was recalibrated), and ``track_record``: the
+    team's own back-test at the same horizon, so every forecast says how often such forecasts came true.
     """
     if items is None and until is None:
         raise InputError("ask for a number of items ('when') or an end date ('how many'), or both")
@@ -103,6 +107,8 @@ def team_forecast(
             "items": {str(p): n for p, n in how_many.items.items()},
             "calibrated": bool(levels),
         }
+    horizon = simulated_days(today, until, "calendar") if until is not None else REFERENCE_HORIZON
+    result["track_record"] = _track_record(daily["count"].to_numpy(), max(horizon, 1), window_days, rng)
     if items is not None:
         when = forecast_when(sample, items, today, rng=rng, trials=trials, days=days, scope_growth=scope_growth)
         result["when"] = {
@@ -112,3 +118,21 @@ def team_forecast(
             "unfinished_share": when.unfinished_share,
         }
     return result
+
+
+def _track_record(
+    counts: np.ndarray[Any, Any], horizon: int, window_days: int, rng: np.random.Generator
+) -> dict[str, Any]:
+    """How often this team's own past forecasts at this horizon came true: the back-test shown beside a forecast.
+
+    Rolling origins a week apart, each forecast made only from the ``window_days`` before it (the method of
+    ``cadence eval forecast``); ``p85_coverage`` is the share of origins whose outcome reached the P85 "at least".
+    """
+    score = hindcast(counts, [horizon], rng=rng, settings=HindcastSettings(window=window_days, trials=1000))[horizon]
+    return {
+        "horizon_days": horizon,
+        "origins": score.origins,
+        "p50_coverage": score.p50_coverage,
+        "p85_coverage": score.p85_coverage,
+        "bias": score.bias,
+    }
