@@ -82,3 +82,14 @@ def test_a_newer_schema_is_refused_and_left_untouched(db: Database) -> None:
     with pytest.raises(SchemaMismatch, match="newer than this Cadence"):
         downgrade(db, "base")
     assert schema_state(db).current == "f00dfeed"
+
+
+def test_a_remembered_schema_check_is_forgotten_when_the_schema_moves(db: Database) -> None:
+    assert require_current(db).up_to_date
+    assert db.schema_verified is not None  # remembered: pages do not re-read the migration scripts per request
+    downgrade(db, "base")
+    with pytest.raises(SchemaMismatch, match="cadence db upgrade"):
+        require_current(db)
+    assert db.schema_verified is None  # a failure is never remembered
+    upgrade(db)
+    assert require_current(db).up_to_date

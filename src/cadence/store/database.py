@@ -67,6 +67,8 @@ class Database:
         self.url = _parse(url)
         self.kind = self.url.get_backend_name()
         self.label = describe_url(self.url)
+        self.schema_verified: tuple[float, Any] | None = None
+        """(monotonic time, SchemaState) of the last successful schema check; see ``migrations.require_current``."""
         kwargs: dict[str, Any] = {"echo": echo}
         if self.kind == "sqlite":
             path = self.sqlite_path

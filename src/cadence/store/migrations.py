@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +59,18 @@ def _revision_known(scripts: ScriptDirectory, revision: str) -> bool:
         return False
 
 
+_VERIFIED_FOR = 30.0
+"""Seconds a successful check is trusted: every page and API call asks, and reading Alembic's scripts costs ~2.5 ms."""
+
+
 def require_current(db: Database) -> SchemaState:
-    """Refuse to work on a database this Cadence does not fully understand (newer, or not migrated yet)."""
+    """Refuse to work on a database this Cadence does not fully understand (newer, or not migrated yet).
+
+    A success is remembered on ``db`` for a few seconds; a failure never is, and migrating forgets it.
+    """
+    verified = db.schema_verified
+    if verified is not None and time.monotonic() - verified[0] < _VERIFIED_FOR:
+        return verified[1]
     state = schema_state(db)
     if not state.known:
         raise SchemaMismatch(
@@ -75,6 +86,7 @@ def require_current(db: Database) -> SchemaState:
             current=state.current,
             head=state.head,
         )
+    db.schema_verified = (time.monotonic(), state)
     return state
 
 
@@ -82,6 +94,7 @@ def upgrade(db: Database, revision: str = "head") -> SchemaState:
     state = schema_state(db)
     if not state.known:
         require_current(db)
+    db.schema_verified = None
     with db.begin() as conn:
         command.upgrade(_config(conn), revision)
     return schema_state(db)
@@ -91,6 +104,7 @@ def downgrade(db: Database, revision: str) -> SchemaState:
     require_known = schema_state(db)
     if not require_known.known:
         require_current(db)
+    db.schema_verified = None
     with db.begin() as conn:
         command.downgrade(_config(conn), revision)
     return schema_state(db)

@@ -52,6 +52,14 @@ class NotFoundAnswer(Exception):
     """Jira answered 404: the caller decides whether that means "no such endpoint here" or "no such issue"."""
 
 
+class BadRequestAnswer(SourceUnavailable):
+    """Jira answered 400; ``body`` keeps its JSON so a writer can say which field it refused and why."""
+
+    def __init__(self, message: str, body: bytes) -> None:
+        super().__init__(message, status=400)
+        self.body = body
+
+
 class JiraClient:
     def __init__(
         self,
@@ -105,6 +113,10 @@ class JiraClient:
     def post(self, path: str, body: Mapping[str, Any]) -> Any:
         """POST for reads that take a body (issue search, bulk changelogs); never a write."""
         return self._call("POST", path, json=body)
+
+    def put(self, path: str, body: Mapping[str, Any]) -> Any:
+        """A write (an issue's fields), with the same auth, redirect, size and retry rules as every read."""
+        return self._call("PUT", path, json=body)
 
     # --- internals -------------------------------------------------------------------------------------------
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -173,6 +185,10 @@ class JiraClient:
             )
         if status == 404:
             raise NotFoundAnswer(path)
+        if status == 400:
+            raise BadRequestAnswer(
+                f"Jira at {self.base_url} answered HTTP 400 to {path}: {body[:200].decode(errors='replace')}", body
+            )
         if status == 410:
             raise SourceUnavailable(f"Jira at {self.base_url} says {path} is gone (HTTP 410)", status=status)
         if status >= 400:
@@ -180,6 +196,8 @@ class JiraClient:
                 f"Jira at {self.base_url} answered HTTP {status} to {path}: {body[:200].decode(errors='replace')}",
                 status=status,
             )
+        if status == 204 or not body:
+            return None
         try:
             return httpx.Response(status, content=body).json()
         except ValueError:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from cadence.connectors.errors import SourceUnavailable
-from cadence.connectors.jira.client import JiraClient, NotFoundAnswer
+from cadence.connectors.jira.client import BadRequestAnswer, JiraClient, NotFoundAnswer
 from cadence.connectors.jira.fields import discover_fields
 
 __all__ = ["EstimateFieldNotOnScreen", "write_story_points"]
@@ -42,16 +42,10 @@ def write_story_points(client: JiraClient, version: str, issue_key: str, points:
         )
     field = candidates[0]
     value: float | int = int(points) if float(points).is_integer() else points
-    path = f"/rest/api/{version}/issue/{issue_key}"
-    url = httpx.URL(client.base_url).join(path.lstrip("/"))
-    # The read-only client has no PUT; its transport, auth and redirect rules are reused as they are.
-    status, _, body, final_url = client._send("PUT", str(url), json={"fields": {field: value}})
-    if status == 400:
-        raise _refusal(client, issue_key, field, body)
-    if status == 204:
-        return field
     try:
-        client._answer(status, body, path, final_url)
+        client.put(f"/rest/api/{version}/issue/{issue_key}", {"fields": {field: value}})
+    except BadRequestAnswer as refused:
+        raise _refusal(client, issue_key, field, refused.body) from None
     except NotFoundAnswer:
         raise SourceUnavailable(f"Jira at {client.base_url} has no issue {issue_key} (HTTP 404)") from None
     return field
