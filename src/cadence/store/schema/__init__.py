@@ -14,6 +14,7 @@ from cadence.store.schema.organisation import (
     UserSession,
     Workspace,
 )
+from cadence.store.schema.notifications import NotificationChannel, NotificationMessage
 from cadence.store.schema.poker import PokerSession, PokerVote
 from cadence.store.schema.support import SlaPolicy, SupportTicket, TicketEvent, TicketLink
 from cadence.store.schema.sync import Source, SyncState
@@ -45,6 +46,8 @@ __all__ = [
     "LoginAttempt",
     "Meeting",
     "Membership",
+    "NotificationChannel",
+    "NotificationMessage",
     "MetricTarget",
     "Person",
     "PokerSession",

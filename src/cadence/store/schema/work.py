@@ -78,6 +78,8 @@ class WorkItem(Base):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     labels: Mapped[list[str] | None] = mapped_column(JSON)
     components: Mapped[list[str] | None] = mapped_column(JSON)
+    fix_versions: Mapped[list[str] | None] = mapped_column(JSON)
+    """Jira's "Fix Version/s": the releases the item is planned for (forecasts per version)."""
     epic_key: Mapped[str | None] = mapped_column(String(64))
     parent_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime]
