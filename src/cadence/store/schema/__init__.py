@@ -16,7 +16,7 @@ from cadence.store.schema.organisation import (
 )
 from cadence.store.schema.notifications import NotificationChannel, NotificationMessage
 from cadence.store.schema.poker import PokerSession, PokerVote
-from cadence.store.schema.support import SlaPolicy, SupportTicket, TicketEvent, TicketLink
+from cadence.store.schema.support import SlaPolicy, SupportTicket, TicketEvent, TicketLink, TicketUpdate
 from cadence.store.schema.sync import Source, SyncState
 from cadence.store.schema.work import (
     AssigneeChange,
@@ -62,6 +62,7 @@ __all__ = [
     "Team",
     "TicketEvent",
     "TicketLink",
+    "TicketUpdate",
     "Transition",
     "User",
     "UserSession",

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cadence.store.schema.base import Base, BigId
+from cadence.store.schema.base import Base, BigId, utcnow
 
-__all__ = ["SlaPolicy", "SupportTicket", "TicketEvent", "TicketLink"]
+__all__ = ["SlaPolicy", "SupportTicket", "TicketEvent", "TicketLink", "TicketUpdate"]
 
 
 class SlaPolicy(Base):
@@ -49,6 +49,16 @@ class SupportTicket(Base):
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime | None]
     resolved_at: Mapped[dt.datetime | None]
+    triage_state: Mapped[str | None] = mapped_column(String(16))
+    """Cadence's triage of the ticket: ``new``, ``accepted``, ``declined``, ``duplicate``, ``snoozed`` or
+    ``waiting`` (on the requester); null for tickets that never went through Cadence's triage."""
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("support_tickets.id", ondelete="SET NULL"), index=True
+    )
+    snoozed_until: Mapped[dt.datetime | None]
+    requesters: Mapped[list[str] | None] = mapped_column(JSON)
+    """Everyone waiting on this ticket: its own requester plus those of the duplicates merged into it."""
 
 
 class TicketEvent(Base):
@@ -77,3 +87,25 @@ class TicketLink(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime | None]
+
+
+class TicketUpdate(Base):
+    """A plain-language update on a ticket for the support team: a relayed dev stage change, a triage note, ...
+
+    ``(ticket_id, dedupe_key)`` is unique, so relaying the same change twice (a re-run after a sync, two app
+    instances) writes one update.
+    """
+
+    __tablename__ = "ticket_updates"
+    __table_args__ = (UniqueConstraint("ticket_id", "dedupe_key"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("support_tickets.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("work_items.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))
+    """``relay`` (a linked dev item changed stage), ``triage``, ``escalation`` or ``note``."""
+    stage: Mapped[str | None] = mapped_column(String(32))
+    """For a relay: the dev item's stage it reports (``started``, ``in review``, ``done``, ``reopened``)."""
+    text: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
