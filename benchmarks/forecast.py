@@ -3,8 +3,9 @@
 Usage: .venv/bin/python benchmarks/forecast.py [--trials 10000] [--days 365] [--years 5] [--repeat 5] [--json]
 
 Prints the median time of: a "how many" forecast of ``--trials`` trials over ``--days`` days; a "when" forecast of
-the same size (the number of items a median trial delivers in ``--days``); and a back-test (horizons 14, 28, 56;
-2000 trials per origin, weekly origins) over ``--years`` years of synthetic daily throughput.
+the same size (the number of items a median trial delivers in ``--days``); the burn-up forecast cone (P50/P85/P95 of
+the running totals on each of ``--days`` days, a scope too large to finish within them); and a back-test (horizons
+14, 28, 56; 2000 trials per origin, weekly origins) over ``--years`` years of synthetic daily throughput.
 Target (issue [E]): 10,000 trials in well under 100 ms.
 """
 
@@ -20,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from cadence.analytics.backtest import hindcast
+from cadence.analytics.burn_up import forecast_cone
 from cadence.analytics.forecast import forecast_how_many, forecast_when
 
 START = dt.date(2026, 1, 5)
@@ -54,6 +56,19 @@ def main() -> None:
         "when_seconds": _median_seconds(
             lambda: forecast_when(sample, items, START, rng=np.random.default_rng(3), trials=args.trials), args.repeat
         ),
+        "cone_seconds": _median_seconds(
+            lambda: forecast_cone(
+                sample,
+                today=START,
+                delivered=0,
+                scope=10 * items,
+                remaining=10 * items,
+                rng=np.random.default_rng(5),
+                trials=args.trials,
+                horizon_days=args.days,
+            ),
+            args.repeat,
+        ),
         "backtest_seconds": _median_seconds(
             lambda: hindcast(history, (14, 28, 56), rng=np.random.default_rng(4)), max(1, args.repeat // 2)
         ),
@@ -66,6 +81,7 @@ def main() -> None:
         return
     print(f"how many: {args.trials:,} trials x {args.days} days   {1000 * result['how_many_seconds']:8.1f} ms")
     print(f"when:     {args.trials:,} trials, {items} items         {1000 * result['when_seconds']:8.1f} ms")
+    print(f"cone:     {args.trials:,} trials x {args.days} days   {1000 * result['cone_seconds']:8.1f} ms")
     print(f"back-test: {args.years} years, horizons 14/28/56    {result['backtest_seconds']:8.2f} s")
 
 

@@ -17,9 +17,13 @@ from cadence.api import hooks as api_hooks
 from cadence.api.v1 import backlog as api_backlog
 from cadence.api.v1 import forecasts as api_forecasts
 from cadence.api.v1 import items as api_items
+from cadence.api.v1 import notifications as api_notifications
 from cadence.api.v1 import poker as api_poker
+from cadence.api.v1 import sprints as api_sprints
+from cadence.api.v1 import support_sla as api_support_sla
 from cadence.api.v1 import targets as api_targets
 from cadence.api.v1 import teams as api_teams
+from cadence.api.v1 import tickets as api_tickets
 from cadence.domain.errors import CadenceError
 from cadence.http.errors import handle_cadence_error, handle_http_error, handle_validation_error
 from cadence.http.security import SESSION_COOKIE, csrf_guard
@@ -29,7 +33,10 @@ from cadence.settings import Settings, load_settings
 from cadence.store.database import Database
 from cadence.web import backlog as backlog_page
 from cadence.web import dashboard, home, sign_in, targets, team_pages
+from cadence.web import forecast as forecast_page
+from cadence.web import notifications as notification_pages
 from cadence.web import poker as poker_pages
+from cadence.web import support as support_pages
 
 __all__ = ["create_app"]
 
@@ -74,6 +81,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(api_teams.router)
     app.include_router(api_items.router)
     app.include_router(api_forecasts.router)
+    app.include_router(api_sprints.router)
     app.include_router(api_backlog.router)
     app.include_router(sign_in.router)
     app.include_router(home.router)
@@ -84,4 +92,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(api_poker.router)
     app.include_router(poker_pages.router)
     app.include_router(backlog_page.router)
+    app.include_router(api_tickets.router)
+    app.include_router(api_support_sla.router)
+    app.include_router(support_pages.router)
+    app.include_router(forecast_page.router)
+    app.include_router(api_notifications.router)
+    app.include_router(notification_pages.router)
     return app

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="'cadence sync' also removes issues deleted in the source when its last reconciliation is "
         "older than this many hours; 0 turns that off.",
     )
+    notify_max_attempts: int = Field(
+        5, ge=1, le=50, description="Attempts per notification before it is marked failed ('cadence notify send')."
+    )
+    notify_retry_seconds: float = Field(
+        60, gt=0, description="Wait after a notification's first failed attempt; doubled after each further one."
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Minimum level logged.")
 
     @field_validator("database_url")

@@ -29,6 +29,10 @@ def test_dashboard_draws_every_chart_with_data(visit: Visit) -> None:
     fallbacks = visit.page.locator("details.table-fallback table tbody tr")
     assert fallbacks.count() > 50
     assert visit.page.locator("a.def").count() >= len(CHARTS)
+    for card in ("#sprint-outlook", "#backlog-readiness", "#estimation-health"):
+        assert visit.page.locator(card).is_visible(), card
+    assert "commits" in visit.page.locator("#sprint-outlook .verdict").inner_text()
+    assert visit.page.locator('#backlog-readiness a[href="/teams/SUP/backlog"]').count() == 1
     visit.screenshot("dashboard")
     assert visit.errors == []
 

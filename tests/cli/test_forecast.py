@@ -35,3 +35,30 @@ def test_forecast_table_and_a_question_missing(cli, demo: str) -> None:
     assert table.exit_code == 0 and "Track record" in table.stdout and "85 %" in table.stdout
     neither = cli(demo, "forecast", "PLAT")
     assert neither.exit_code == 6 and "number of items" in neither.output
+
+
+def test_scope_forecast_by_label_then_epic_with_its_burn_up(cli, demo: str) -> None:
+    result = cli(demo, "forecast", "PLAT", "--label", "tech-debt", "--format", "json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["scope"] == {"kind": "label", "value": "tech-debt"}
+    counts = body["counts"]
+    assert counts["total"] == counts["delivered"] + counts["removed"] + counts["remaining"]
+    assert body["burn_up"]["history"][-1]["delivered"] == counts["delivered"]
+    epic = body["choices"]["epics"][0]["value"]
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=21)).date().isoformat()
+    table = cli(demo, "forecast", "PLAT", "--epic", epic, "--until", until, "--scope-growth", "0.2")
+    assert table.exit_code == 0, table.output
+    assert f"epic {epic}" in table.stdout and "remaining" in table.stdout and "using 0.20 as asked" in table.stdout
+    assert "Track record" in table.stdout
+
+
+def test_scope_forecast_refuses_unclear_questions(cli, demo: str) -> None:
+    both = cli(demo, "forecast", "PLAT", "--epic", "ROAD-1", "--version", "2026.1")
+    assert both.exit_code == 6 and "choose exactly one scope" in both.output and "version '2026.1'" in both.output
+    unknown = cli(demo, "forecast", "PLAT", "--epic", "NOPE-42")
+    assert unknown.exit_code == 6 and "NOPE-42" in unknown.output
+    past = cli(demo, "forecast", "PLAT", "--label", "tech-debt", "--until", "2020-01-01")
+    assert past.exit_code == 6 and "2020-01-01" in past.output
+    growth = cli(demo, "forecast", "PLAT", "--label", "tech-debt", "--scope-growth", "1.2")
+    assert growth.exit_code == 6 and "1.2" in growth.output

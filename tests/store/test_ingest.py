@@ -181,3 +181,15 @@ def test_an_in_memory_database_reads_the_same_frames_through_the_cursor(db: Data
                 right.drop(c for c in right.columns if c.endswith("_id"))
             ), read.__name__
     memory.dispose()
+
+
+def test_items_written_without_lists_read_as_empty_lists(db: Database) -> None:
+    """Items created outside ingestion (escalations, older rows) may hold NULL lists; the column reader must not
+    guess a type from that NULL (connectorx refuses on SQLite) nor hand analytics a null list."""
+    _load(db, team_batch())
+    with db.begin() as conn:
+        conn.execute(S.WorkItem.__table__.update().values(labels=None, fix_versions=None))
+    with db.connect() as conn:
+        items = R.read_items(conn).sort("key")
+    assert items.get_column("labels").to_list() == [[], []]
+    assert items.get_column("fix_versions").to_list() == [[], []]

@@ -37,6 +37,27 @@ def test_the_dashboard_embeds_a_spec_a_table_and_a_definition_link_per_chart(sit
     assert "target-form" not in page.text  # viewers see targets, not the form
 
 
+def test_the_dashboard_shows_the_outlook_backlog_and_estimation_cards(site: Site) -> None:
+    client = site.new_client()
+    site.sign_in(client, "viewer")
+    page = client.get(f"/teams/OPS?{RANGE}")
+    assert page.status_code == 200
+    for card in ["Sprint outlook", "Backlog readiness", "Estimation health"]:
+        assert f">{card}</h2>" in page.text
+    assert 'href="/teams/OPS/backlog"' in page.text
+    assert 'href="/api/v1/teams/OPS/estimation-health"' in page.text
+    forecast = client.get("/api/v1/teams/OPS/sprint-forecast")
+    assert forecast.status_code == 200
+    body = forecast.json()
+    assert body["verdict"][:1].upper() + body["verdict"][1:] in page.text.replace("&#39;", "'")
+    health = client.get("/api/v1/teams/OPS/estimation-health?weeks=260")
+    assert health.status_code == 200 and health.json()["parameters"]["weeks"] == 260
+    assert client.get("/api/v1/teams/OPS/sprint-forecast?sprints=0").status_code == 422
+    outsider = site.new_client()
+    site.sign_in(outsider, "webdev")
+    assert outsider.get("/api/v1/teams/OPS/sprint-forecast").status_code == 404
+
+
 def test_the_range_form_gets_only_the_dashboard_body_over_htmx(site: Site) -> None:
     client = site.new_client()
     site.sign_in(client, "dev")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -52,6 +53,8 @@ MATRIX: dict[tuple[str, str], str | Role] = {
     ("GET", "/api/v1/teams/{team}/quality"): Role.VIEWER,
     ("GET", "/api/v1/teams/{team}/items/{item_key}"): Role.VIEWER,
     ("GET", "/api/v1/teams/{team}/forecast"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/sprint-forecast"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/estimation-health"): Role.VIEWER,
     ("GET", "/api/v1/teams/{team}/backlog"): Role.VIEWER,
     ("GET", "/api/v1/teams/{team}/targets"): Role.VIEWER,
     ("POST", "/api/v1/teams/{team}/targets"): Role.MANAGER,
@@ -65,6 +68,7 @@ MATRIX: dict[tuple[str, str], str | Role] = {
     ("GET", "/teams/{key}"): Role.VIEWER,
     ("GET", "/teams/{key}/quality"): Role.VIEWER,
     ("GET", "/teams/{key}/backlog"): Role.VIEWER,
+    ("GET", "/teams/{key}/forecast"): Role.VIEWER,
     ("GET", "/teams/{key}/items/{item_key}"): Role.VIEWER,
     ("POST", "/teams/{key}/targets"): Role.MANAGER,
     ("POST", "/teams/{key}/targets/delete"): Role.MANAGER,
@@ -75,6 +79,30 @@ MATRIX: dict[tuple[str, str], str | Role] = {
     ("POST", "/teams/{key}/poker/{session_id}/vote"): Role.MEMBER,
     ("POST", "/teams/{key}/poker/{session_id}/reveal"): Role.MANAGER,
     ("POST", "/teams/{key}/poker/{session_id}/final"): Role.MANAGER,
+    ("GET", "/api/v1/teams/{team}/notification-channels"): Role.MANAGER,
+    ("POST", "/api/v1/teams/{team}/notification-channels"): Role.MANAGER,
+    ("DELETE", "/api/v1/teams/{team}/notification-channels/{name}"): Role.MANAGER,
+    ("POST", "/api/v1/teams/{team}/notification-channels/{name}/test"): Role.MANAGER,
+    ("GET", "/teams/{key}/notifications"): Role.MANAGER,
+    ("POST", "/teams/{key}/notifications"): Role.MANAGER,
+    ("POST", "/teams/{key}/notifications/delete"): Role.MANAGER,
+    ("POST", "/teams/{key}/notifications/test"): Role.MANAGER,
+    ("GET", "/api/v1/teams/{team}/tickets"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/tickets"): Role.SUPPORT,
+    ("GET", "/api/v1/teams/{team}/tickets/{ticket_key}"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/tickets/{ticket_key}/triage"): Role.SUPPORT,
+    ("POST", "/api/v1/teams/{team}/tickets/{ticket_key}/escalate"): Role.SUPPORT,
+    ("GET", "/api/v1/teams/{team}/support/digest"): Role.VIEWER,
+    ("GET", "/teams/{key}/support"): Role.VIEWER,
+    ("POST", "/teams/{key}/support/tickets"): Role.SUPPORT,
+    ("GET", "/teams/{key}/support/tickets/{ticket_key}"): Role.VIEWER,
+    ("POST", "/teams/{key}/support/tickets/{ticket_key}/triage"): Role.SUPPORT,
+    ("POST", "/teams/{key}/support/tickets/{ticket_key}/escalate"): Role.SUPPORT,
+    ("GET", "/api/v1/teams/{team}/support/metrics"): Role.SUPPORT,
+    ("GET", "/api/v1/teams/{team}/support/clocks"): Role.SUPPORT,
+    ("GET", "/api/v1/teams/{team}/sla-policies"): Role.MANAGER,
+    ("GET", "/api/v1/teams/{team}/sla-policies/{name}"): Role.MANAGER,
+    ("PUT", "/api/v1/teams/{team}/sla-policies/{name}"): Role.MANAGER,
 }
 NOT_CHECKED = {OWN_SECRET, SIGN_IN_FORM}
 
@@ -90,6 +118,10 @@ ROLES: dict[str, Role | None] = {
 METRIC = "cycle_time.p85"
 SESSIONS: dict[str, str] = {}
 """A fresh planning poker session per team, started before each call to a ``{session_id}`` route."""
+TICKETS: dict[str, str] = {}
+"""A fresh accepted support ticket per team, created before each call to a ``{ticket_key}`` route."""
+TICKET = {"title": "Export fails", "requester": "ann@example.org", "channel": "email", "impact": "high",
+          "urgency": "low"}  # fmt: skip
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -118,15 +150,36 @@ def test_every_route_is_declared(db) -> None:  # type: ignore[no-untyped-def]
 def _fill(path: str, team: str) -> str:
     item = "OPS-1"  # the factory gives WEB's one item the key OPS-1 too: a foreign object of the same name
     metric = METRIC if "/targets/" in path else "cycle_time"
-    path = path.replace("{session_id}", SESSIONS.get(team, "1"))
+    path = path.replace("sla-policies/{name}", "sla-policies/default")  # the built-in one exists everywhere
+    path = path.replace("{session_id}", SESSIONS.get(team, "1")).replace("{name}", "hook")
+    path = path.replace("{ticket_key}", TICKETS.get(team, "SUP-1"))
     path = path.replace("{team}", team).replace("{key}", team).replace("{item_key}", item).replace("{metric}", metric)
     return path + "?items=3" if path.endswith("/forecast") else path
 
 
+CHANNEL = {"name": "hook", "kind": "webhook", "url": "http://127.0.0.1:9/hook"}
+"""A notification channel the routes add, test (port 9: refused at once, no network) and remove."""
+
+
+@pytest.fixture(autouse=True)
+def _encryption_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Channel addresses are stored encrypted: the app needs a key (set before ``site`` builds it)."""
+    monkeypatch.setenv("CADENCE_ENCRYPTION_KEY", Fernet.generate_key().decode())
+
+
 def _body(method: str, path: str) -> dict[str, object]:
+    if "/tickets" in path and method == "POST":  # a new ticket; a triage move allowed from accepted; an escalation
+        ticket = {"action": "ask_info"} if path.endswith("/triage") else {} if path.endswith("/escalate") else TICKET
+        return {"json": ticket} if path.startswith("/api/") else {"data": ticket}
+    if "notification" in path and method == "POST":
+        if path.endswith(("/notification-channels", "/notifications")):
+            return {"json": CHANNEL} if path.startswith("/api/") else {"data": CHANNEL}
+        return {} if path.startswith("/api/") else {"data": {"name": "hook"}}
     if "/poker" in path and method == "POST":
         poker = {"item": "OPS-1", "value": "5"}  # start: the item; votes and final: the card
         return {"json": poker} if path.startswith("/api/") else {"data": poker}
+    if "/sla-policies/" in path:
+        return {"json": {"at_risk": "2h"}}
     if path.startswith("/api/"):
         if method == "POST":
             return {"json": {"metric": METRIC, "comparator": "<=", "threshold": 10}}
@@ -160,10 +213,26 @@ def people(site: Site) -> dict[str, httpx.Client]:
 def _reset_target(client: httpx.Client, method: str, path: str, team: str) -> None:
     """Make the target exist before a PUT/DELETE and be absent before a create, so an allowed call succeeds; start a
     fresh poker session before a call on one (a reveal or a final value closes it to the next call)."""
+    if "{ticket_key}" in path:
+        created = client.post(f"/api/v1/teams/{team}/tickets", json=TICKET)
+        assert created.status_code == 201, created.text
+        TICKETS[team] = created.json()["key"]
+        accepted = client.post(f"/api/v1/teams/{team}/tickets/{TICKETS[team]}/triage", json={"action": "accept"})
+        assert accepted.status_code == 200, accepted.text
     if "{session_id}" in path:
         started = client.post(f"/api/v1/teams/{team}/poker", json={"item": "OPS-1"})
         assert started.status_code == 201, started.text
         SESSIONS[team] = str(started.json()["id"])
+    if "notification" in path and method != "GET":
+        listed = client.get(f"/api/v1/teams/{team}/notification-channels")
+        exists = any(c["name"] == "hook" for c in listed.json())
+        creating = path.endswith(("/notification-channels", "/notifications"))
+        if creating and exists:
+            assert client.delete(f"/api/v1/teams/{team}/notification-channels/hook").status_code == 204
+        if not creating and not exists:
+            created = client.post(f"/api/v1/teams/{team}/notification-channels", json=CHANNEL)
+            assert created.status_code == 201, created.text
+        return
     if "targets" not in path:
         return
     listed = client.get(f"/api/v1/teams/{team}/targets")

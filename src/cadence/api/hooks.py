@@ -32,5 +32,7 @@ async def jira_webhook(
         raise InputError("the webhook body is not JSON") from None
     if not isinstance(payload, dict):
         raise InputError("the webhook body is not a JSON object")
-    result = await run_in_threadpool(receive_jira_webhook, request.app.state.db, source, secret, payload)
+    result = await run_in_threadpool(
+        receive_jira_webhook, request.app.state.db, source, secret, payload, request.app.state.workspace_config
+    )
     return result.to_dict()

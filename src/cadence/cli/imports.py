@@ -9,8 +9,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cadence.cli.context import database
+from cadence.cli.context import database, settings
 from cadence.services.imports import ImportReport, import_event_log, import_jira_csv, import_jira_json
+from cadence.services.workspace_config import WorkspaceConfig, load_workspace_config
 
 __all__ = ["app", "print_import_report"]
 
@@ -28,6 +29,11 @@ class OutputFormat(StrEnum):
 _TEAM = typer.Option(..., "--team", help="Key of the team the records belong to (created if absent).")
 _DRY_RUN = typer.Option(False, "--dry-run", help="Read and check everything, report the counts, store nothing.")
 _FORMAT = typer.Option(OutputFormat.text, "--format", help="'json' prints only the machine-readable report.")
+
+
+def _config() -> WorkspaceConfig:
+    """The teams' workflows, for the relay pass after the import."""
+    return load_workspace_config(settings().workspace_file)
 
 
 def print_import_report(report: ImportReport, output: OutputFormat) -> None:
@@ -66,7 +72,14 @@ def jira_csv(
 ) -> None:
     """Import the work items of a Jira CSV export (current state; a CSV has no history)."""
     report = import_jira_csv(
-        database(), file, team=team, source=source, date_format=date_format, timezone=timezone, dry_run=dry_run
+        database(),
+        file,
+        team=team,
+        source=source,
+        date_format=date_format,
+        timezone=timezone,
+        dry_run=dry_run,
+        config=_config(),
     )
     print_import_report(report, output)
 
@@ -80,7 +93,7 @@ def jira_json(
     output: OutputFormat = _FORMAT,
 ) -> None:
     """Import Jira issues and their changelogs from a JSON file."""
-    report = import_jira_json(database(), file, team=team, source=source, dry_run=dry_run)
+    report = import_jira_json(database(), file, team=team, source=source, dry_run=dry_run, config=_config())
     print_import_report(report, output)
 
 
@@ -94,5 +107,5 @@ def events(
     output: OutputFormat = _FORMAT,
 ) -> None:
     """Import support tickets and their status events from a generic event log."""
-    report = import_event_log(database(), file, mapping, team=team, source=source, dry_run=dry_run)
+    report = import_event_log(database(), file, mapping, team=team, source=source, dry_run=dry_run, config=_config())
     print_import_report(report, output)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import typer
 
 from cadence import __version__
-from cadence.cli import db, evaluate, forecast, metrics, seed, serve, status, users
+from cadence.cli import db, evaluate, forecast, metrics, seed, serve, sprint, status, users
 from cadence.cli import imports as imports_cli
+from cadence.cli import notify as notify_cli
+from cadence.cli import sla as sla_cli
 from cadence.cli import sources as sources_cli
+from cadence.cli import support as support_cli
 from cadence.cli.errors import CadenceGroup
 
 __all__ = ["app", "main"]
@@ -25,6 +28,11 @@ app.add_typer(users.token_app, name="token")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(sources_cli.connect_app, name="connect")
 app.add_typer(evaluate.app, name="eval")
+app.add_typer(notify_cli.app, name="notify")
+app.add_typer(support_cli.app, name="support")
+support_cli.app.command("metrics")(sla_cli.support_metrics)
+app.add_typer(sla_cli.app, name="sla")
+app.add_typer(sprint.app, name="sprint")
 app.command("sync")(sources_cli.sync)
 app.command("sources")(sources_cli.sources)
 app.command("seed")(seed.seed)

@@ -18,6 +18,7 @@ from cadence.domain.errors import Conflict, InputError
 from cadence.services.reconciliation import reconcile_due, reconcile_source
 from cadence.services.sources import connect_jira, describe_sources
 from cadence.services.sync import SyncReport, sync_source
+from cadence.services.workspace_config import load_workspace_config
 from cadence.store.database import Database
 
 __all__ = ["connect_app", "sources", "sync"]
@@ -137,7 +138,8 @@ def _sync_one(db: Database, name: str, *, full: bool, quiet: bool) -> SyncReport
         def advance(report: SyncReport) -> None:
             progress.update(task, description=f"Syncing {name}: {report.read:,} read, {report.stored:,} rows stored")
 
-        return sync_source(db, name, key=_encryption_key(), full=full, progress=advance)
+        config = load_workspace_config(settings().workspace_file)  # the relay after the sync needs the workflows
+        return sync_source(db, name, key=_encryption_key(), full=full, progress=advance, config=config)
 
 
 def _summary(report: SyncReport) -> None:

@@ -97,6 +97,7 @@ ITEMS: Schema = {
     "reporter_id": STR,
     "labels": LIST_STR,
     "components": LIST_STR,
+    "fix_versions": LIST_STR,  # Jira "Fix Version/s": the releases the item is planned for
     "epic_key": STR,
     "parent_key": STR,
     "created_at": UTC_TS,
@@ -189,7 +190,7 @@ TICKETS: Schema = {
 TICKET_EVENTS: Schema = {
     "ticket_source_id": STR,
     "event_key": STR,
-    "kind": STR,  # status | priority | level | assignee | sla
+    "kind": STR,  # status | priority | level | assignee | sla | triage (Cadence's triage moves)
     "from_value": STR,
     "to_value": STR,
     "at": UTC_TS,
@@ -280,6 +281,7 @@ READ_ITEMS: Schema = {
     "resolution": STR,
     "flagged": pl.Boolean,
     "labels": LIST_STR,
+    "fix_versions": LIST_STR,
 }
 
 READ_TRANSITIONS: Schema = {

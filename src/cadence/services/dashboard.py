@@ -1,7 +1,10 @@
-"""A team's health dashboard: its metrics over a range, the cycle-time points, and its targets' status.
+"""A team's health dashboard: its metrics over a range, the cycle-time points, its targets' status, and the
+sprint outlook, backlog readiness and estimation health cards.
 
 One call gathers what the page shows, all from the cached frames (``team_metrics`` caches per data version), so
-the page costs a dictionary lookup once the team's history has been read.
+the page costs a dictionary lookup once the team's history has been read. The three cards are "as of today", not
+of the range: the sprint forecast and estimation health cache their own results per (team, data version, day), and
+the backlog summary is cached here the same way (any write to a team's items bumps its data version).
 """
 
 from __future__ import annotations
@@ -12,14 +15,19 @@ from typing import Any
 
 from cadence.domain.model import Role, Team
 from cadence.services.access import Actor, access_team, visible_teams
+from cadence.services.backlog import backlog_health
 from cadence.services.cycle_points import delivered_cycle_times
+from cadence.services.estimation_health import estimation_health
+from cadence.services.sprint_forecast import LruCache, sprint_forecast
 from cadence.services.targets import TargetStatus, numeric_paths, target_statuses
 from cadence.services.team_metrics import MetricsResult, team_metrics
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store import metric_targets
 from cadence.store.database import Database
 
-__all__ = ["Dashboard", "data_quality", "team_dashboard", "team_switcher"]
+__all__ = ["Dashboard", "backlog_summary", "data_quality", "team_dashboard", "team_switcher"]
+
+_BACKLOG = LruCache(64)
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,12 @@ class Dashboard:
     targets: list[TargetStatus]
     metric_paths: list[str]
     """Every dotted path a target may name (for the form's suggestions)."""
+    outlook: dict[str, Any] | None = None
+    """The sprint forecast (``services/sprint_forecast``) as of today."""
+    backlog: dict[str, Any] | None = None
+    """The backlog readiness summary (:func:`backlog_summary`) as of today."""
+    estimation: dict[str, Any] | None = None
+    """The estimation health (``services/estimation_health``) as of today."""
 
     @property
     def can_manage(self) -> bool:
@@ -73,7 +87,41 @@ def team_dashboard(
     with db.connect() as conn:
         rows = metric_targets.list_targets(conn, team.id)
     targets = target_statuses(db, config, team, rows, metrics, now=now)
-    return Dashboard(team, _role(actor, team), metrics, points, targets, numeric_paths(metrics))
+    return Dashboard(
+        team,
+        _role(actor, team),
+        metrics,
+        points,
+        targets,
+        numeric_paths(metrics),
+        outlook=sprint_forecast(db, config, key, now=now),
+        backlog=backlog_summary(db, config, actor, key, now=now),
+        estimation=estimation_health(db, config, key, now=now),
+    )
+
+
+def backlog_summary(
+    db: Database, config: WorkspaceConfig, actor: Actor, key: str, *, now: dt.datetime
+) -> dict[str, Any]:
+    """The backlog card's figures: readiness share, sprints (or weeks) of ready work, oversized, stale and likely
+    duplicate counts; cached per (team, data version, day) since the full review reads every open item."""
+    team = access_team(db, actor, key)
+
+    def compute() -> dict[str, Any]:
+        health = backlog_health(db, config, actor, key, now=now)
+        summary = health["summary"]
+        n = int(summary["backlog_items"])
+        return {
+            "backlog_items": n,
+            "ready_items": summary["ready_items"],
+            "readiness": summary["ready_items"] / n if n else None,
+            "ready_work": health["ready_work"],
+            "oversized_items": summary["oversized_items"],
+            "stale_items": summary["stale_items"],
+            "duplicate_pairs": len(health["duplicates"]),
+        }
+
+    return _BACKLOG.get_or_compute((db.label, team.id, team.data_version, now.date(), id(config)), compute)
 
 
 def data_quality(db: Database, config: WorkspaceConfig, actor: Actor, key: str, *, now: dt.datetime) -> Dashboard:

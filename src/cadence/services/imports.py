@@ -19,6 +19,8 @@ from cadence.connectors.files.jira_json import read_jira_json
 from cadence.connectors.source import SourceBatch
 from cadence.domain.batch import Problem
 from cadence.domain.errors import InputError
+from cadence.services.relay import relay_after_ingest
+from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store.database import Database
 from cadence.store.ingest import IngestReport, ingest
 from cadence.store.migrations import require_current
@@ -60,7 +62,9 @@ def report_from_ingest(report: IngestReport, connector_skipped: int) -> ImportRe
     )
 
 
-def _write(db: Database, read: SourceBatch, *, dry_run: bool, started: float) -> ImportReport:
+def _write(
+    db: Database, read: SourceBatch, *, dry_run: bool, started: float, config: WorkspaceConfig | None = None
+) -> ImportReport:
     require_current(db)
     if dry_run:
         with rehearse(db) as conn:
@@ -68,6 +72,7 @@ def _write(db: Database, read: SourceBatch, *, dry_run: bool, started: float) ->
     else:
         with db.begin() as conn:
             result = report_from_ingest(ingest(conn, read.batch), read.skipped)
+        relay_after_ingest(db, config)  # linked support tickets hear about their dev items' stage changes
     result.dry_run = dry_run
     result.seconds = time.perf_counter() - started
     return result
@@ -79,13 +84,15 @@ def _check_team(team: str) -> None:
 
 
 def import_event_log(
-    db: Database, path: Path, mapping_path: Path, *, team: str, source: str = "events", dry_run: bool = False
-) -> ImportReport:
+    db: Database, path: Path, mapping_path: Path, *, team: str, source: str = "events", dry_run: bool = False,
+    config: WorkspaceConfig | None = None,
+) -> ImportReport:  # fmt: skip
     """A status-event log (one row per status change) -> support tickets and their events."""
     started = time.perf_counter()
     _check_team(team)
     mapping = load_event_mapping(mapping_path)
-    return _write(db, read_event_log(path, mapping, source=source, team=team), dry_run=dry_run, started=started)
+    read = read_event_log(path, mapping, source=source, team=team)
+    return _write(db, read, dry_run=dry_run, started=started, config=config)
 
 
 def import_jira_csv(
@@ -97,18 +104,21 @@ def import_jira_csv(
     date_format: str = "%d/%b/%y %I:%M %p",
     timezone: str = "UTC",
     dry_run: bool = False,
+    config: WorkspaceConfig | None = None,
 ) -> ImportReport:
     """A Jira issue-navigator CSV export -> work items (their current state; a CSV holds no history)."""
     started = time.perf_counter()
     _check_team(team)
     read = read_jira_csv(path, source=source, team=team, date_format=date_format, timezone=timezone)
-    return _write(db, read, dry_run=dry_run, started=started)
+    return _write(db, read, dry_run=dry_run, started=started, config=config)
 
 
 def import_jira_json(
-    db: Database, path: Path, *, team: str, source: str = "jira-file", dry_run: bool = False
-) -> ImportReport:
+    db: Database, path: Path, *, team: str, source: str = "jira-file", dry_run: bool = False,
+    config: WorkspaceConfig | None = None,
+) -> ImportReport:  # fmt: skip
     """A saved Jira search response or list of issues (v2 or v3, with changelogs) -> items and their history."""
     started = time.perf_counter()
     _check_team(team)
-    return _write(db, read_jira_json(path, source=source, team=team), dry_run=dry_run, started=started)
+    read = read_jira_json(path, source=source, team=team)
+    return _write(db, read, dry_run=dry_run, started=started, config=config)

@@ -20,7 +20,9 @@ from typing import Any
 from cadence.connectors.source import Source, SourceBatch
 from cadence.domain.batch import Problem
 from cadence.domain.errors import CadenceError
+from cadence.services.relay import relay_after_ingest
 from cadence.services.sources import load_source, open_source
+from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store.database import Database
 from cadence.store.ingest import ingest
 from cadence.store.migrations import require_current
@@ -78,8 +80,11 @@ def run_sync(
     full: bool = False,
     overlap: dt.timedelta = DEFAULT_OVERLAP,
     progress: Callable[[SyncReport], None] | None = None,
+    config: WorkspaceConfig | None = None,
 ) -> SyncReport:
-    """Drive any :class:`Source`: the core of a sync, independent of where the source comes from."""
+    """Drive any :class:`Source`: the core of a sync, independent of where the source comes from.
+
+    Linked support tickets hear about their dev items' stage changes at the end (``services.relay``)."""
     require_current(db)
     started = time.perf_counter()
     with db.begin() as conn:
@@ -111,6 +116,7 @@ def run_sync(
         raise
     with db.begin() as conn:
         finish_sync(conn, source_id, _now(), "ok" if not report.problems else "problems")
+    relay_after_ingest(db, config)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -125,13 +131,14 @@ def sync_source(
     progress: Callable[[SyncReport], None] | None = None,
     transport: Any = None,
     sleep: Callable[[float], None] | None = None,
+    config: WorkspaceConfig | None = None,
 ) -> SyncReport:
-    """Sync the stored source ``name`` (a Jira site)."""
+    """Sync the stored source ``name`` (a Jira site); ``config`` gives the relay the teams' workflows."""
     require_current(db)
     row = load_source(db, name)
     source = open_source(row, key, transport=transport, sleep=sleep)
     try:
-        report = run_sync(db, source, row.id, row.team_id, full=full, overlap=overlap, progress=progress)
+        report = run_sync(db, source, row.id, row.team_id, full=full, overlap=overlap, progress=progress, config=config)
     finally:
         source.client.close()
     fields = json.loads(json.dumps(dataclasses.asdict(source.fields)))  # as the JSON column returns it

@@ -25,6 +25,8 @@ from cadence.connectors.jira.service_desk import TicketConverter
 from cadence.connectors.jira.values import parse_time
 from cadence.domain.batch import RecordBatch
 from cadence.domain.errors import InputError, NotFound, PermissionDenied
+from cadence.services.relay import relay_after_ingest
+from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store.database import Database
 from cadence.store.ingest import ingest
 from cadence.store.migrations import require_current
@@ -75,7 +77,10 @@ def _history(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"id": changelog["id"], "created": created, "author": payload.get("user"), "items": changelog["items"]}]
 
 
-def receive_jira_webhook(db: Database, name: str, secret: str | None, payload: Mapping[str, Any]) -> WebhookResult:
+def receive_jira_webhook(
+    db: Database, name: str, secret: str | None, payload: Mapping[str, Any], config: WorkspaceConfig | None = None
+) -> WebhookResult:
+    """Store what the delivery carries, then relay dev stage changes to linked support tickets."""
     require_current(db)
     row = _authorised(db, name, secret)
     event = str(payload.get("webhookEvent") or "")
@@ -99,6 +104,8 @@ def receive_jira_webhook(db: Database, name: str, secret: str | None, payload: M
         if stale:
             batch = replace(batch, items=None, tickets=None)
         report = ingest(conn, batch)
+    if report.stored:
+        relay_after_ingest(db, config)
     return WebhookResult(event=event, stored=report.stored, unchanged=sum(report.unchanged.values()), stale=stale)
 
 

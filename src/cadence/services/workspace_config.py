@@ -21,13 +21,17 @@ An absent file means the defaults (the demo's workflow). A present but wrong fil
     time_zone = "Europe/Berlin"
     [teams.PLAT.workflow]           # a whole workflow, same shape as [workflow]
     ...
+    [teams.PLAT.support]            # the support desk: triage duty, priority matrix (see SupportSettings)
+    triage_rotation = ["ann", "bo"]
+    rotation_days = 7
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +40,19 @@ from cadence.analytics.sprint_scope import UNPLANNED_TYPES
 from cadence.analytics.workflow import DEFAULT_WORKFLOW, Workflow
 from cadence.domain.errors import ConfigurationError
 
-__all__ = ["MetricSettings", "TeamConfig", "WorkspaceConfig", "load_workspace_config", "workflow_from_board"]
+__all__ = [
+    "DEFAULT_PRIORITY_MATRIX",
+    "MetricSettings",
+    "SupportSettings",
+    "TeamConfig",
+    "WorkspaceConfig",
+    "load_workspace_config",
+    "workflow_from_board",
+]
 
 _TOP_KEYS = {"workflow", "metrics", "teams"}
 _METRIC_KEYS = {"unplanned_types", "bug_types", "production_label"}
-_TEAM_KEYS = {"workflow", "time_zone"}
+_TEAM_KEYS = {"workflow", "time_zone", "support"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,78 @@ class MetricSettings:
     unplanned_types: tuple[str, ...] = tuple(UNPLANNED_TYPES)
     bug_types: tuple[str, ...] = tuple(BUG_TYPES)
     production_label: str = PRODUCTION_LABEL
+
+
+# --- support desk (``[teams.KEY.support]``) ---------------------------------------------------------------------
+
+_SUPPORT_KEYS = {"triage_rotation", "rotation_days", "rotation_start", "priority_matrix", "stall_days"}
+_LEVELS = ("high", "medium", "low")
+_PRIORITIES = ("P1", "P2", "P3", "P4")
+DEFAULT_PRIORITY_MATRIX: Mapping[str, Mapping[str, str]] = {
+    "high": {"high": "P1", "medium": "P2", "low": "P3"},
+    "medium": {"high": "P2", "medium": "P3", "low": "P4"},
+    "low": {"high": "P3", "medium": "P4", "low": "P4"},
+}
+"""Priority of an accepted ticket by impact (outer key) and urgency (inner key): the ITIL grid on four levels."""
+
+
+@dataclass(frozen=True)
+class SupportSettings:
+    """A team's support desk: who is on triage duty, and how impact x urgency becomes a priority."""
+
+    triage_rotation: tuple[str, ...] = ()
+    """People taking triage duty in turn (usernames or names, shown as written)."""
+    rotation_days: int = 7
+    rotation_start: dt.date = dt.date(2024, 1, 1)
+    """The first day of the first person's first turn (a Monday by default)."""
+    priority_matrix: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_PRIORITY_MATRIX)
+    stall_days: int = 5
+    """The digest lists a linked dev item as stalled after this many days without a stage change."""
+
+    def on_duty(self, day: dt.date) -> str | None:
+        """Who triages on ``day``: turn ``floor((day - rotation_start) / rotation_days)`` modulo the rotation."""
+        if not self.triage_rotation:
+            return None
+        turn = (day - self.rotation_start).days // self.rotation_days
+        return self.triage_rotation[turn % len(self.triage_rotation)]
+
+    def priority(self, impact: str, urgency: str) -> str:
+        """The matrix cell of (impact, urgency); ValueError names a level outside high/medium/low."""
+        try:
+            return self.priority_matrix[impact][urgency]
+        except KeyError:
+            raise ValueError(f"impact '{impact}' x urgency '{urgency}' is not in the priority matrix") from None
+
+
+def _support(raw: object, where: str) -> SupportSettings:
+    table = _table(raw, where)
+    _no_unknown(table, _SUPPORT_KEYS, where)
+    defaults = SupportSettings()
+    rotation = table.get("triage_rotation", [])
+    if not isinstance(rotation, list) or not all(isinstance(p, str) and p.strip() for p in rotation):
+        raise ValueError(f"{where}.triage_rotation must be a list of people (non-empty strings)")
+    numbers = {}
+    for key in ("rotation_days", "stall_days"):
+        value = table.get(key, getattr(defaults, key))
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 365:
+            raise ValueError(f"{where}.{key} must be a whole number of days from 1 to 365, not {value!r}")
+        numbers[key] = value
+    start = table.get("rotation_start", defaults.rotation_start)
+    if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
+        raise ValueError(f"{where}.rotation_start must be a date such as 2026-01-05, not {start!r}")
+    matrix = {impact: dict(row) for impact, row in DEFAULT_PRIORITY_MATRIX.items()}
+    for impact, row in _table(table.get("priority_matrix", {}), f"{where}.priority_matrix").items():
+        cells = _table(row, f"{where}.priority_matrix.{impact}")
+        if impact not in _LEVELS or any(u not in _LEVELS for u in cells):
+            raise ValueError(f"{where}.priority_matrix uses impact and urgency levels {list(_LEVELS)} only")
+        for urgency, priority in cells.items():
+            if priority not in _PRIORITIES:
+                raise ValueError(
+                    f"{where}.priority_matrix.{impact}.{urgency} is {priority!r}; use one of {list(_PRIORITIES)}"
+                )
+            matrix[impact][urgency] = priority
+    return SupportSettings(tuple(p.strip() for p in rotation), numbers["rotation_days"], start, matrix,
+                           numbers["stall_days"])  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -58,6 +142,7 @@ class TeamConfig:
     metrics: MetricSettings
     explicit: bool = False
     """True when the workflow comes from the file; otherwise a synced board's columns may replace the default."""
+    support: SupportSettings = field(default_factory=SupportSettings)
 
 
 @dataclass(frozen=True)
@@ -103,6 +188,8 @@ def _parse(raw: dict[str, Any], path: Path) -> WorkspaceConfig:
         except ValueError as error:
             raise ValueError(f"teams.{key}: {error}") from None
         teams[key] = TeamConfig(team_workflow, zone, metrics, "workflow" in team or "workflow" in raw)
+        if "support" in team:
+            teams[key] = replace(teams[key], support=_support(team["support"], f"teams.{key}.support"))
     return WorkspaceConfig(workflow, metrics, teams, path, "workflow" in raw)
 
 

@@ -91,7 +91,8 @@ def _coerce(column: pl.Series, dtype: pl.DataType | type[pl.DataType]) -> pl.Ser
     if isinstance(dtype, pl.Datetime):
         return _timestamps(column.name, column)
     if dtype == F.LIST_STR:
-        return column.cast(pl.String).str.json_decode(F.LIST_STR) if column.dtype != F.LIST_STR else column
+        decoded = column if column.dtype == F.LIST_STR else column.cast(pl.String).str.json_decode(F.LIST_STR)
+        return decoded.fill_null([])  # a JSON null list (SQLAlchemy writes None as 'null') means none
     return column.cast(dtype)
 
 
@@ -123,8 +124,8 @@ def _frame_from_rows(
 def _lists(name: str, values: Sequence[object]) -> pl.Series:
     """JSON list columns: text on SQLite, already decoded by psycopg on PostgreSQL."""
     if any(isinstance(v, list) for v in values):
-        return pl.Series(name, values, F.LIST_STR)
-    return pl.Series(name, values, pl.String).str.json_decode(F.LIST_STR)
+        return pl.Series(name, values, F.LIST_STR).fill_null([])
+    return pl.Series(name, values, pl.String).str.json_decode(F.LIST_STR).fill_null([])
 
 
 def _timestamps(name: str, values: Sequence[object] | pl.Series) -> pl.Series:
@@ -162,10 +163,14 @@ def _team_filter(team_ids: Sequence[int] | None, column: str) -> tuple[str, dict
 
 
 def read_items(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    """Items; unknown ``labels`` or ``fix_versions`` (items created without them, rows stored before the column
+    existed) read as none."""
     where, params = _team_filter(team_ids, "team_id")
     sql = (
         "SELECT id, team_id, key, type, priority, status, estimate, assignee_id, epic_key, parent_key, "
-        "created_at, resolved_at, resolution, flagged, labels FROM work_items" + where + " ORDER BY id"
+        "created_at, resolved_at, resolution, flagged, COALESCE(labels, '[]') AS labels, "
+        "COALESCE(fix_versions, '[]') AS fix_versions "
+        "FROM work_items" + where + " ORDER BY id"
     )
     return _frame(conn, sql, params, F.READ_ITEMS)
 

@@ -12,6 +12,7 @@ from typing import Any
 __all__ = [
     "PERCENTILES",
     "age_chart",
+    "burn_up_chart",
     "cfd_chart",
     "cycle_time_chart",
     "thin",
@@ -290,4 +291,60 @@ def unplanned_chart(sprints: list[dict[str, Any]]) -> Spec:
             {"field": "share", "format": ".0%", "title": "unplanned share"},
         ],
     }
+    return spec
+
+
+_CONE_COLOURS = {"P50": "#15803d", "P85": "#c2410c", "P95": "#be123c"}
+
+
+def burn_up_chart(burn_up: dict[str, Any], title: str) -> Spec:
+    """A scope's burn-up: delivered and total scope per day up to today (solid), then the forecast cone's P50/P85/P95
+    projected delivered lines (dashed) and the band between P50 and P95 (``services.forecasts.scope_forecast``)."""
+    history = burn_up["history"]
+    cone = burn_up["cone"]
+    lines = [{"date": r["date"], "series": "Delivered", "items": r["delivered"]} for r in history]
+    lines += [{"date": r["date"], "series": "Scope", "items": r["scope"]} for r in history]
+    projected = [
+        {"date": r["date"], "series": f"P{p} forecast", "items": r[f"p{p}"]} for r in cone for p in (50, 85, 95)
+    ]
+    end = cone[-1]["date"] if cone else (history[-1]["date"] if history else "")
+    description = f"Burn-up of {title}: items delivered and total scope per day, then the forecast cone"
+    description += f" (P50, P85, P95) until {end}" if cone else ""
+    spec = _base(description, height=300)
+    x = {"field": "date", "type": "temporal", "title": None}
+    y = {"field": "items", "type": "quantitative", "title": "Items"}
+    colours = {"Delivered": _PALETTE[0], "Scope": "#4d5b70"} | {f"{k} forecast": v for k, v in _CONE_COLOURS.items()}
+    colour = {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": list(colours), "range": list(colours.values())},
+    }
+    tooltip = [{"field": "date", "type": "temporal"}, {"field": "series"}, {"field": "items"}]
+    layers: list[Spec] = [
+        {
+            "data": {"values": [{"date": r["date"], "low": r["p95"], "high": r["p50"]} for r in cone]},
+            "mark": {"type": "area", "color": "#c2410c", "opacity": 0.12},
+            "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}},
+        },
+        {
+            "data": {"values": lines},
+            "mark": {"type": "line", "strokeWidth": 2, "interpolate": "step-after"},
+            "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip},
+        },
+        {
+            "data": {"values": projected},
+            "mark": {"type": "line", "strokeWidth": 1.5, "strokeDash": [6, 4]},
+            "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip},
+        },
+    ]
+    if burn_up.get("projected_scope") is not None and cone:
+        layers.append(
+            {
+                "data": {"values": [{"date": cone[0]["date"], "end": end, "items": burn_up["projected_scope"]}]},
+                "mark": {"type": "rule", "strokeDash": [2, 3], "color": "#4d5b70"},
+                "encoding": {"x": x, "x2": {"field": "end"}, "y": y},
+            }
+        )
+    spec["layer"] = layers
     return spec

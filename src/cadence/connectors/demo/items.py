@@ -24,6 +24,7 @@ from .sprints import NEVER
 from .vocabulary import MAJOR_INCIDENT, item_descriptions, item_titles
 from .workflow import (
     BACKLOG,
+    BUG,
     DONE,
     IN_PROGRESS,
     INCIDENT,
@@ -222,6 +223,7 @@ def record_work(
             resolved_at=pl.Series(np.where(done, resolved, 0)).cast(pl.Datetime("us", "UTC")),
             resolution=names(RESOLUTIONS, resolution, name="resolution", null=0),
             flagged=flagged,
+            **_roadmap(intake, created),
         )
         .with_columns(resolved_at=pl.when(pl.col("status") == "Done").then(pl.col("resolved_at")))
     )
@@ -238,6 +240,39 @@ def record_work(
         reopened=reopened,
         touched=touched_at,
     )
+
+
+_DAY_US = 86_400_000_000
+_EPIC_DAYS = 42
+_RELEASE_LEAD_DAYS = 42
+
+
+def _roadmap(intake: Intake, created: NDArray[np.int64]) -> dict[str, pl.Expr]:
+    """Epics and fix versions of planned feature work, derived from what the simulation decided (no random draws,
+    so every other column stays as it was).
+
+    Planned stories and tasks belong to an epic of the portfolio project ``ROAD``: one per team, six-week block of
+    creation and half of the team's numbering (two epics run side by side), numbered in (team, block, half) order.
+    Planned stories, tasks and bugs carry the monthly release they are planned for, ``YYYY.M``: the month six weeks
+    after their creation (the roadmap plans about one and a half releases ahead).
+    """
+    planned = (intake.origin == PLANNED) & (intake.kind != INCIDENT)
+    feature = planned & (intake.kind != BUG)
+    day = created // _DAY_US
+    epic_id = (intake.team.astype(np.int64) * 100_000 + (day // _EPIC_DAYS)) * 2 + np.arange(intake.size) % 2
+    unique = np.unique(epic_id[feature])
+    epic_number = np.searchsorted(unique, epic_id) + 1
+    epic = pl.Series(np.where(feature, epic_number, 0)).cast(pl.String)
+    release = utc(created + _RELEASE_LEAD_DAYS * _DAY_US)
+    version = pl.select(
+        pl.concat_str([release.dt.year().cast(pl.String), pl.lit("."), release.dt.month().cast(pl.String)])
+    )
+    return {
+        "epic_key": pl.when(pl.Series(feature)).then(pl.lit("ROAD-") + epic).otherwise(None),
+        "fix_versions": pl.when(pl.Series(planned))
+        .then(pl.concat_list(version.to_series()))
+        .otherwise(pl.lit([], dtype=pl.List(pl.String))),
+    }
 
 
 def _keyed(frame: pl.DataFrame, ids: pl.Series, prefix: str) -> pl.DataFrame:

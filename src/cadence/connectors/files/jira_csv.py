@@ -1,4 +1,4 @@
-"""A Jira issue-navigator CSV export -> work items, their labels, components, estimates and sprints.
+"""A Jira issue-navigator CSV export -> work items, their labels, components, fix versions, estimates and sprints.
 
 Jira repeats a header once per value of a multi-valued field (``Labels,Labels,Sprint,Sprint``), so rows are read
 by position, never with ``csv.DictReader`` (which keeps only the last of equal headers and silently drops the
@@ -144,6 +144,7 @@ def _item(row: _Row, team: str, date_format: str, zone: zoneinfo.ZoneInfo) -> di
         "reporter_id": row.one("Reporter Id") or row.one("Reporter"),
         "labels": row.many("Labels"),
         "components": row.many("Component/s"),
+        "fix_versions": row.many("Fix Version/s") or row.many("Fix versions"),
         "epic_key": row.one("Custom field (Epic Link)"),
         "parent_key": row.one("Parent key") or row.one("Parent"),
         "created_at": _time(row, "Created", date_format, zone, required=True),

@@ -51,6 +51,7 @@ class FieldMap:
             "resolution",
             "labels",
             "components",
+            "fixVersions",
             "parent",
             "project",
         ]

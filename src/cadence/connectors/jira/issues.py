@@ -141,6 +141,11 @@ class IssueConverter:
                 "reporter_id": person_id(fields.get("reporter")),
                 "labels": [str(v) for v in fields.get("labels") or ()],
                 "components": [str(c.get("name")) for c in fields.get("components") or () if isinstance(c, Mapping)],
+                "fix_versions": [
+                    str(v.get("name"))
+                    for v in fields.get("fixVersions") or ()
+                    if isinstance(v, Mapping) and v.get("name")
+                ],
                 "epic_key": str(epic) if isinstance(epic, str) else (parent.get("key") if parent_is_epic else None),
                 "parent_key": parent.get("key"),
                 "created_at": created,

@@ -2,6 +2,7 @@
 
 from cadence.store.schema.base import Base, table
 from cadence.store.schema.ceremonies import ActionItem, CheckIn, HealthCheckAnswer, Impediment, Meeting, Risk
+from cadence.store.schema.notifications import NotificationChannel, NotificationMessage
 from cadence.store.schema.organisation import (
     ApiToken,
     AuditEntry,
@@ -14,7 +15,6 @@ from cadence.store.schema.organisation import (
     UserSession,
     Workspace,
 )
-from cadence.store.schema.notifications import NotificationChannel, NotificationMessage
 from cadence.store.schema.poker import PokerSession, PokerVote
 from cadence.store.schema.support import SlaPolicy, SupportTicket, TicketEvent, TicketLink, TicketUpdate
 from cadence.store.schema.sync import Source, SyncState
@@ -46,9 +46,9 @@ __all__ = [
     "LoginAttempt",
     "Meeting",
     "Membership",
+    "MetricTarget",
     "NotificationChannel",
     "NotificationMessage",
-    "MetricTarget",
     "Person",
     "PokerSession",
     "PokerVote",

@@ -2,7 +2,10 @@
 
 Messages are written to the outbox in the same transaction as the change they report, then delivered by a sender;
 ``(channel_id, dedupe_key)`` is unique, so a change reported twice (a retried request, two app instances) is sent
-once. Channel targets (SMTP addresses, webhook URLs with their tokens) are secrets: stored encrypted.
+once. A sender *claims* a message before sending it (``pending`` -> ``sending`` with its ``claim_token``), so two
+senders sharing the database never send the same message; a claim older than the stale timeout (a sender that
+died mid-send) may be taken over. Channel targets (SMTP addresses, webhook URLs with their tokens) are secrets:
+stored encrypted.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ class NotificationChannel(Base):
 
 
 class NotificationMessage(Base):
-    """One message for one channel: ``pending`` -> ``sent`` or ``failed`` (after its last attempt)."""
+    """One message for one channel: ``pending`` -> ``sending`` (claimed) -> ``sent``, back to ``pending`` for a
+    retry, or ``failed`` after its last attempt."""
 
     __tablename__ = "notification_messages"
     __table_args__ = (
@@ -56,3 +60,6 @@ class NotificationMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    """Which sender holds the message while it is ``sending``; the sender's final update checks it."""
+    claimed_at: Mapped[dt.datetime | None]

@@ -62,7 +62,7 @@ class SupportTicket(Base):
 
 
 class TicketEvent(Base):
-    """A ticket's status, priority, level, assignee or SLA event; ``(ticket_id, event_key)`` is unique."""
+    """A ticket's status, priority, level, assignee, SLA or triage event; ``(ticket_id, event_key)`` is unique."""
 
     __tablename__ = "ticket_events"
     __table_args__ = (UniqueConstraint("ticket_id", "event_key"),)

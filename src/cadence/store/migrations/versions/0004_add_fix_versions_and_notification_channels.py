@@ -53,6 +53,8 @@ def upgrade() -> None:
         sa.Column("created_at", cadence.store.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("next_attempt_at", cadence.store.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", cadence.store.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("claim_token", sa.String(length=32), nullable=True),
+        sa.Column("claimed_at", cadence.store.types.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["channel_id"],
             ["notification_channels.id"],
