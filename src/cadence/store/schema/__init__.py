@@ -1,7 +1,21 @@
 """Every table of Cadence, declared once; Alembic migrations are generated from and checked against these."""
 
 from cadence.store.schema.base import Base, table
-from cadence.store.schema.ceremonies import ActionItem, CheckIn, HealthCheckAnswer, Impediment, Meeting, Risk
+from cadence.store.schema.ceremonies import (
+    ActionItem,
+    CheckIn,
+    Decision,
+    HealthCheckAnswer,
+    Impediment,
+    Meeting,
+    RetroCard,
+    RetroVote,
+    Risk,
+    SprintPlan,
+    SprintPlanItem,
+    TimeOff,
+    WorkingAgreement,
+)
 from cadence.store.schema.notifications import NotificationChannel, NotificationMessage
 from cadence.store.schema.organisation import (
     ApiToken,
@@ -38,6 +52,7 @@ __all__ = [
     "Base",
     "Board",
     "CheckIn",
+    "Decision",
     "EstimateChange",
     "FlagChange",
     "HealthCheckAnswer",
@@ -52,21 +67,27 @@ __all__ = [
     "Person",
     "PokerSession",
     "PokerVote",
+    "RetroCard",
+    "RetroVote",
     "Risk",
     "SlaPolicy",
     "Source",
     "Sprint",
     "SprintChange",
+    "SprintPlan",
+    "SprintPlanItem",
     "SupportTicket",
     "SyncState",
     "Team",
     "TicketEvent",
     "TicketLink",
     "TicketUpdate",
+    "TimeOff",
     "Transition",
     "User",
     "UserSession",
     "WorkItem",
+    "WorkingAgreement",
     "Workspace",
     "table",
 ]

@@ -69,6 +69,8 @@ class Membership(Base):
     """A :class:`cadence.domain.model.Role` value: viewer < member < support < manager < admin."""
     capacity: Mapped[float] = mapped_column(default=1.0)
     """Share of a full-time week given to this team (part-timers and people shared between teams)."""
+    focus_factor: Mapped[float | None]
+    """Share of available time that goes to sprint work for this person; null = the team's default."""
 
 
 class User(Base):
