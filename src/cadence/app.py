@@ -14,12 +14,18 @@ from cadence import __version__
 from cadence.api import docs as api_docs
 from cadence.api import health
 from cadence.api import hooks as api_hooks
+from cadence.api.v1 import actions as api_actions
 from cadence.api.v1 import backlog as api_backlog
+from cadence.api.v1 import decisions as api_decisions
 from cadence.api.v1 import forecasts as api_forecasts
+from cadence.api.v1 import impediments as api_impediments
 from cadence.api.v1 import items as api_items
 from cadence.api.v1 import notifications as api_notifications
+from cadence.api.v1 import planning as api_planning
 from cadence.api.v1 import poker as api_poker
+from cadence.api.v1 import retro as api_retro
 from cadence.api.v1 import sprints as api_sprints
+from cadence.api.v1 import standup as api_standup
 from cadence.api.v1 import support_sla as api_support_sla
 from cadence.api.v1 import targets as api_targets
 from cadence.api.v1 import teams as api_teams
@@ -31,11 +37,18 @@ from cadence.services.authentication import AuthPolicy
 from cadence.services.workspace_config import load_workspace_config
 from cadence.settings import Settings, load_settings
 from cadence.store.database import Database
+from cadence.web import actions as action_pages
 from cadence.web import backlog as backlog_page
+from cadence.web import calendar as calendar_feed
 from cadence.web import dashboard, home, sign_in, targets, team_pages
+from cadence.web import decisions as decision_pages
 from cadence.web import forecast as forecast_page
+from cadence.web import impediments as impediment_pages
 from cadence.web import notifications as notification_pages
+from cadence.web import planning as planning_pages
 from cadence.web import poker as poker_pages
+from cadence.web import retro as retro_pages
+from cadence.web import standup as standup_pages
 from cadence.web import support as support_pages
 
 __all__ = ["create_app"]
@@ -91,6 +104,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(targets.router)
     app.include_router(api_poker.router)
     app.include_router(poker_pages.router)
+    app.include_router(api_retro.router)
+    app.include_router(retro_pages.router)
+    app.include_router(api_planning.router)
+    app.include_router(planning_pages.router)
+    app.include_router(api_impediments.router)
+    app.include_router(impediment_pages.router)
+    app.include_router(api_decisions.router)
+    app.include_router(decision_pages.router)
+    app.include_router(api_standup.router)
+    app.include_router(standup_pages.router)
+    app.include_router(api_actions.router)
+    app.include_router(action_pages.router)
+    app.include_router(calendar_feed.router)
     app.include_router(backlog_page.router)
     app.include_router(api_tickets.router)
     app.include_router(api_support_sla.router)

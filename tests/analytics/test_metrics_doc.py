@@ -52,11 +52,13 @@ DEFINED = [
     ("support_metrics", "time_in_status"),
     ("support_metrics", "level_changes"),
     ("impediment_signals", "detect_impediments"),
+    ("impediment_metrics", "impediment_flow"),
     ("capacity", "member_capacity"),
     ("capacity", "sprint_capacity"),
     ("capacity", "points_per_person_day"),
     ("capacity", "interrupt_load"),
     ("standup_board", "walk_the_board"),
+    ("action_completion", "completion_rate"),
 ]
 
 

@@ -20,6 +20,8 @@ from cadence.services.users import create_user, set_role
 from cadence.settings import Settings
 from cadence.store import schema as S
 from tests.web.conftest import NOW, Site
+from tests.web.impediment_routes import fill_impediment_ids, impediment_body, prepare_impediment_route, use_database
+from tests.web.retro_routes import fill_retro, prepare_retro, retro_body
 
 
 @pytest.fixture
@@ -79,6 +81,13 @@ MATRIX: dict[tuple[str, str], str | Role] = {
     ("POST", "/teams/{key}/poker/{session_id}/vote"): Role.MEMBER,
     ("POST", "/teams/{key}/poker/{session_id}/reveal"): Role.MANAGER,
     ("POST", "/teams/{key}/poker/{session_id}/final"): Role.MANAGER,
+    ("POST", "/api/v1/teams/{team}/checkins"): Role.MEMBER,
+    ("GET", "/api/v1/teams/{team}/checkins"): Role.MEMBER,
+    ("POST", "/api/v1/teams/{team}/checkins/{check_in_id}/impediment"): Role.MEMBER,
+    ("GET", "/api/v1/teams/{team}/standup"): Role.MEMBER,
+    ("GET", "/teams/{key}/standup"): Role.MEMBER,
+    ("POST", "/teams/{key}/standup/checkin"): Role.MEMBER,
+    ("POST", "/teams/{key}/standup/checkins/{check_in_id}/impediment"): Role.MEMBER,
     ("GET", "/api/v1/teams/{team}/notification-channels"): Role.MANAGER,
     ("POST", "/api/v1/teams/{team}/notification-channels"): Role.MANAGER,
     ("DELETE", "/api/v1/teams/{team}/notification-channels/{name}"): Role.MANAGER,
@@ -103,6 +112,80 @@ MATRIX: dict[tuple[str, str], str | Role] = {
     ("GET", "/api/v1/teams/{team}/sla-policies"): Role.MANAGER,
     ("GET", "/api/v1/teams/{team}/sla-policies/{name}"): Role.MANAGER,
     ("PUT", "/api/v1/teams/{team}/sla-policies/{name}"): Role.MANAGER,
+    ("GET", "/api/v1/teams/{team}/actions"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/actions"): Role.MEMBER,
+    ("PATCH", "/api/v1/teams/{team}/actions/{action_id}"): Role.MEMBER,
+    ("GET", "/teams/{key}/actions"): Role.VIEWER,
+    ("POST", "/teams/{key}/actions"): Role.MEMBER,
+    ("POST", "/teams/{key}/actions/{action_id}"): Role.MEMBER,
+    ("GET", "/teams/{key}/calendar.ics"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/sprint-plans"): Role.MEMBER,
+    ("POST", "/api/v1/teams/{team}/sprint-plans"): Role.MANAGER,
+    ("GET", "/api/v1/teams/{team}/sprint-plans/{plan_id}"): Role.MEMBER,
+    ("PATCH", "/api/v1/teams/{team}/sprint-plans/{plan_id}"): Role.MANAGER,
+    ("POST", "/api/v1/teams/{team}/sprint-plans/{plan_id}/commit"): Role.MANAGER,
+    ("GET", "/api/v1/teams/{team}/time-off"): Role.MEMBER,
+    # Someone else's time off (the body names a team member): manager. One's own (member) is in test_planning.
+    ("POST", "/api/v1/teams/{team}/time-off"): Role.MANAGER,
+    ("DELETE", "/api/v1/teams/{team}/time-off/{entry_id}"): Role.MANAGER,
+    ("PUT", "/api/v1/teams/{team}/members/{person_id}/availability"): Role.MANAGER,
+    ("GET", "/teams/{key}/planning"): Role.MEMBER,
+    ("POST", "/teams/{key}/planning"): Role.MANAGER,
+    ("GET", "/teams/{key}/planning/{plan_id}"): Role.MEMBER,
+    ("POST", "/teams/{key}/planning/{plan_id}"): Role.MANAGER,
+    ("POST", "/teams/{key}/planning/{plan_id}/commit"): Role.MANAGER,
+    ("POST", "/teams/{key}/planning/time-off"): Role.MANAGER,
+    ("POST", "/teams/{key}/planning/time-off/{entry_id}/delete"): Role.MANAGER,
+    ("GET", "/api/v1/teams/{team}/impediments"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/impediments"): Role.MEMBER,
+    ("GET", "/api/v1/teams/{team}/impediments/metrics"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/impediments/candidates"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/impediments/candidates/{signal_key}/confirm"): Role.MANAGER,
+    ("POST", "/api/v1/teams/{team}/impediments/candidates/{signal_key}/dismiss"): Role.MANAGER,
+    ("POST", "/api/v1/teams/{team}/impediments/{impediment_id}"): Role.MEMBER,
+    ("GET", "/api/v1/teams/{team}/decisions"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/decisions"): Role.MEMBER,
+    ("GET", "/api/v1/teams/{team}/agreements"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/agreements"): Role.MEMBER,
+    ("POST", "/api/v1/teams/{team}/agreements/{agreement_id}/retire"): Role.MEMBER,
+    ("GET", "/teams/{key}/impediments"): Role.VIEWER,
+    ("POST", "/teams/{key}/impediments"): Role.MEMBER,
+    ("POST", "/teams/{key}/impediments/candidates/{signal_key}/confirm"): Role.MANAGER,
+    ("POST", "/teams/{key}/impediments/candidates/{signal_key}/dismiss"): Role.MANAGER,
+    ("POST", "/teams/{key}/impediments/{impediment_id}"): Role.MEMBER,
+    ("GET", "/teams/{key}/decisions"): Role.VIEWER,
+    ("POST", "/teams/{key}/decisions"): Role.MEMBER,
+    ("POST", "/teams/{key}/agreements"): Role.MEMBER,
+    ("POST", "/teams/{key}/agreements/{agreement_id}/retire"): Role.MEMBER,
+    ("GET", "/api/v1/teams/{team}/retros"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/retros"): Role.MANAGER,
+    ("GET", "/api/v1/teams/{team}/retros/health-trend"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/retros/{retro_id}"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/retros/{retro_id}/state"): Role.MANAGER,
+    ("POST", "/api/v1/teams/{team}/retros/{retro_id}/cards"): Role.MEMBER,
+    ("POST", "/api/v1/teams/{team}/retros/{retro_id}/cards/{card_id}/group"): Role.MEMBER,
+    ("POST", "/api/v1/teams/{team}/retros/{retro_id}/cards/{card_id}/votes"): Role.MEMBER,
+    ("DELETE", "/api/v1/teams/{team}/retros/{retro_id}/cards/{card_id}/votes"): Role.MEMBER,
+    ("PATCH", "/api/v1/teams/{team}/retros/{retro_id}/cards/{card_id}"): Role.MANAGER,
+    ("POST", "/api/v1/teams/{team}/retros/{retro_id}/cards/{card_id}/actions"): Role.MEMBER,
+    ("POST", "/api/v1/teams/{team}/retros/{retro_id}/previous-actions/{action_id}"): Role.MEMBER,
+    ("GET", "/api/v1/teams/{team}/retros/{retro_id}/health"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/retros/{retro_id}/health"): Role.MEMBER,
+    ("POST", "/api/v1/teams/{team}/retros/{retro_id}/health/reveal"): Role.MANAGER,
+    ("GET", "/teams/{key}/retros"): Role.VIEWER,
+    ("POST", "/teams/{key}/retros"): Role.MANAGER,
+    ("GET", "/teams/{key}/retros/{retro_id}"): Role.VIEWER,
+    ("GET", "/teams/{key}/retros/{retro_id}/board"): Role.VIEWER,
+    ("POST", "/teams/{key}/retros/{retro_id}/state"): Role.MANAGER,
+    ("POST", "/teams/{key}/retros/{retro_id}/cards"): Role.MEMBER,
+    ("POST", "/teams/{key}/retros/{retro_id}/cards/{card_id}/group"): Role.MEMBER,
+    ("POST", "/teams/{key}/retros/{retro_id}/cards/{card_id}/vote"): Role.MEMBER,
+    ("POST", "/teams/{key}/retros/{retro_id}/cards/{card_id}/unvote"): Role.MEMBER,
+    ("POST", "/teams/{key}/retros/{retro_id}/cards/{card_id}/notes"): Role.MANAGER,
+    ("POST", "/teams/{key}/retros/{retro_id}/cards/{card_id}/action"): Role.MEMBER,
+    ("POST", "/teams/{key}/retros/{retro_id}/previous-actions/{action_id}"): Role.MEMBER,
+    ("POST", "/teams/{key}/retros/{retro_id}/health"): Role.MEMBER,
+    ("POST", "/teams/{key}/retros/{retro_id}/health/reveal"): Role.MANAGER,
 }
 NOT_CHECKED = {OWN_SECRET, SIGN_IN_FORM}
 
@@ -122,6 +205,13 @@ TICKETS: dict[str, str] = {}
 """A fresh accepted support ticket per team, created before each call to a ``{ticket_key}`` route."""
 TICKET = {"title": "Export fails", "requester": "ann@example.org", "channel": "email", "impact": "high",
           "urgency": "low"}  # fmt: skip
+ACTIONS: dict[str, str] = {}
+"""A fresh action item per team, created before each call to an ``{action_id}`` route."""
+CHECK_INS: dict[str, str] = {}
+"""The admin's check-in of the day (with a blocker) per team, before each call to a ``{check_in_id}`` route."""
+PLANNING: dict[str, str] = {}
+"""A fresh draft sprint plan, time-off entry and member per team (``plan:TEAM``, ``entry:TEAM``, ``person:TEAM``),
+and ``person``: the member of the team being called, whose time off the planning routes enter."""
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -151,8 +241,15 @@ def _fill(path: str, team: str) -> str:
     item = "OPS-1"  # the factory gives WEB's one item the key OPS-1 too: a foreign object of the same name
     metric = METRIC if "/targets/" in path else "cycle_time"
     path = path.replace("sla-policies/{name}", "sla-policies/default")  # the built-in one exists everywhere
+    path = fill_retro(path, team)
     path = path.replace("{session_id}", SESSIONS.get(team, "1")).replace("{name}", "hook")
     path = path.replace("{ticket_key}", TICKETS.get(team, "SUP-1"))
+    path = path.replace("{check_in_id}", CHECK_INS.get(team, "1"))
+    path = path.replace("{action_id}", ACTIONS.get(team, "1"))
+    path = path.replace("{plan_id}", PLANNING.get(f"plan:{team}", "1"))
+    path = path.replace("{entry_id}", PLANNING.get(f"entry:{team}", "1"))
+    path = path.replace("{person_id}", PLANNING.get(f"person:{team}", "1"))
+    path = fill_impediment_ids(path, team)
     path = path.replace("{team}", team).replace("{key}", team).replace("{item_key}", item).replace("{metric}", metric)
     return path + "?items=3" if path.endswith("/forecast") else path
 
@@ -168,6 +265,10 @@ def _encryption_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _body(method: str, path: str) -> dict[str, object]:
+    if (retro := retro_body(method, path)) is not None:
+        return retro
+    if (ceremony := impediment_body(method, path)) is not None:
+        return ceremony
     if "/tickets" in path and method == "POST":  # a new ticket; a triage move allowed from accepted; an escalation
         ticket = {"action": "ask_info"} if path.endswith("/triage") else {} if path.endswith("/escalate") else TICKET
         return {"json": ticket} if path.startswith("/api/") else {"data": ticket}
@@ -175,9 +276,24 @@ def _body(method: str, path: str) -> dict[str, object]:
         if path.endswith(("/notification-channels", "/notifications")):
             return {"json": CHANNEL} if path.startswith("/api/") else {"data": CHANNEL}
         return {} if path.startswith("/api/") else {"data": {"name": "hook"}}
+    if path.endswith(("/checkins", "/standup/checkin")) and method == "POST":
+        checkin = {"today": "Review OPS-1"}
+        return {"json": checkin} if path.startswith("/api/") else {"data": checkin}
+    if "time-off" in path and method == "POST" and not path.endswith("/delete"):
+        entry = {"start_on": "2026-07-01", "end_on": "2026-07-01", "person_id": PLANNING.get("person", "0")}
+        return {"json": entry} if path.startswith("/api/") else {"data": entry}
+    if ("/sprint-plans" in path or "/planning" in path) and method in {"POST", "PATCH"}:
+        plan = {"goal": "Ship the export"}
+        return {"json": plan} if path.startswith("/api/") else {"data": plan}
+    if path in {"/api/v1/teams/{team}/actions", "/teams/{key}/actions"} and method == "POST":
+        return {"json": {"title": "Route check"}} if path.startswith("/api/") else {"data": {"title": "Route check"}}
+    if path == "/api/v1/teams/{team}/actions/{action_id}":
+        return {"json": {"status": "done"}}
     if "/poker" in path and method == "POST":
         poker = {"item": "OPS-1", "value": "5"}  # start: the item; votes and final: the card
         return {"json": poker} if path.startswith("/api/") else {"data": poker}
+    if path.endswith("/availability"):
+        return {"json": {"part_time": 1.0, "focus_factor": None}}
     if "/sla-policies/" in path:
         return {"json": {"at_risk": "2h"}}
     if path.startswith("/api/"):
@@ -200,6 +316,7 @@ def people(site: Site) -> dict[str, httpx.Client]:
     set_role(site.db, SYSTEM, username="agent", team_key="OPS", role=Role.SUPPORT, now=NOW)
     create_user(site.db, SYSTEM, username="teamadmin", password="correct horse battery", now=NOW)
     set_role(site.db, SYSTEM, username="teamadmin", team_key="OPS", role=Role.ADMIN, now=NOW)
+    use_database(site.db)
     clients = {}
     for name in ROLES:
         client = site.new_client()
@@ -213,12 +330,36 @@ def people(site: Site) -> dict[str, httpx.Client]:
 def _reset_target(client: httpx.Client, method: str, path: str, team: str) -> None:
     """Make the target exist before a PUT/DELETE and be absent before a create, so an allowed call succeeds; start a
     fresh poker session before a call on one (a reveal or a final value closes it to the next call)."""
+    prepare_impediment_route(client, method, path, team)
+    prepare_retro(client, method, path, team)
     if "{ticket_key}" in path:
         created = client.post(f"/api/v1/teams/{team}/tickets", json=TICKET)
         assert created.status_code == 201, created.text
         TICKETS[team] = created.json()["key"]
         accepted = client.post(f"/api/v1/teams/{team}/tickets/{TICKETS[team]}/triage", json={"action": "accept"})
         assert accepted.status_code == 200, accepted.text
+    if "{check_in_id}" in path:
+        posted = client.post(f"/api/v1/teams/{team}/checkins", json={"blockers": "Waiting for the staging database"})
+        assert posted.status_code in {200, 201}, posted.text
+        CHECK_INS[team] = str(posted.json()["id"])
+    if (
+        "{plan_id}" in path
+        or "{entry_id}" in path
+        or "{person_id}" in path
+        or ("time-off" in path and method == "POST")
+    ):
+        plan = client.post(f"/api/v1/teams/{team}/sprint-plans", json={"items": []})
+        assert plan.status_code == 201, plan.text
+        PLANNING[f"plan:{team}"] = str(plan.json()["plan"]["id"])
+        PLANNING["person"] = PLANNING[f"person:{team}"] = str(plan.json()["capacity"]["members"][0]["person_id"])
+        if "{entry_id}" in path:
+            entry = client.post(f"/api/v1/teams/{team}/time-off", json=_body("POST", "/api/time-off")["json"])
+            assert entry.status_code == 201, entry.text
+            PLANNING[f"entry:{team}"] = str(entry.json()["id"])
+    if "/actions/{action_id}" in path:
+        made = client.post(f"/api/v1/teams/{team}/actions", json={"title": "Route check"})
+        assert made.status_code == 201, made.text
+        ACTIONS[team] = str(made.json()["id"])
     if "{session_id}" in path:
         started = client.post(f"/api/v1/teams/{team}/poker", json={"item": "OPS-1"})
         assert started.status_code == 201, started.text

@@ -5,7 +5,10 @@ from __future__ import annotations
 import typer
 
 from cadence import __version__
+from cadence.cli import actions as actions_cli
+from cadence.cli import checkin as checkin_cli
 from cadence.cli import db, evaluate, forecast, metrics, seed, serve, sprint, status, users
+from cadence.cli import impediments as impediments_cli
 from cadence.cli import imports as imports_cli
 from cadence.cli import notify as notify_cli
 from cadence.cli import sla as sla_cli
@@ -33,6 +36,7 @@ app.add_typer(support_cli.app, name="support")
 support_cli.app.command("metrics")(sla_cli.support_metrics)
 app.add_typer(sla_cli.app, name="sla")
 app.add_typer(sprint.app, name="sprint")
+app.add_typer(actions_cli.app, name="actions")
 app.command("sync")(sources_cli.sync)
 app.command("sources")(sources_cli.sources)
 app.command("seed")(seed.seed)
@@ -41,6 +45,9 @@ app.command("serve")(serve.serve)
 app.command("metrics")(metrics.metrics)
 app.command("quality")(metrics.quality)
 app.command("forecast")(forecast.forecast)
+app.command("checkin")(checkin_cli.checkin)
+app.command("standup")(checkin_cli.standup)
+app.command("impediments")(impediments_cli.impediments)
 
 
 @app.callback(invoke_without_command=True)

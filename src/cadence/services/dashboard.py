@@ -15,19 +15,23 @@ from typing import Any
 
 from cadence.domain.model import Role, Team
 from cadence.services.access import Actor, access_team, visible_teams
+from cadence.services.action_items import action_summary
 from cadence.services.backlog import backlog_health
 from cadence.services.cycle_points import delivered_cycle_times
 from cadence.services.estimation_health import estimation_health
+from cadence.services.sla import policies_of_team
 from cadence.services.sprint_forecast import LruCache, sprint_forecast
+from cadence.services.support_metrics import team_support_metrics
 from cadence.services.targets import TargetStatus, numeric_paths, target_statuses
 from cadence.services.team_metrics import MetricsResult, team_metrics
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store import metric_targets
 from cadence.store.database import Database
 
-__all__ = ["Dashboard", "backlog_summary", "data_quality", "team_dashboard", "team_switcher"]
+__all__ = ["Dashboard", "backlog_summary", "data_quality", "support_card", "team_dashboard", "team_switcher"]
 
 _BACKLOG = LruCache(64)
+_SUPPORT = LruCache(64)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,10 @@ class Dashboard:
     """The backlog readiness summary (:func:`backlog_summary`) as of today."""
     estimation: dict[str, Any] | None = None
     """The estimation health (``services/estimation_health``) as of today."""
+    actions: dict[str, Any] | None = None
+    """The action items card: open, overdue, completion rate (``services/action_items.action_summary``)."""
+    support: dict[str, Any] | None = None
+    """The support card (:func:`support_card`), for the support role and above (who may see SLA figures)."""
 
     @property
     def can_manage(self) -> bool:
@@ -97,7 +105,22 @@ def team_dashboard(
         outlook=sprint_forecast(db, config, key, now=now),
         backlog=backlog_summary(db, config, actor, key, now=now),
         estimation=estimation_health(db, config, key, now=now),
+        actions=action_summary(db, actor, key, now=now),
+        support=support_card(db, config, actor, key, now=now) if _role(actor, team).covers(Role.SUPPORT) else None,
     )
+
+
+def support_card(db: Database, config: WorkspaceConfig, actor: Actor, key: str, *, now: dt.datetime) -> dict[str, Any]:
+    """The support card's figures over the last four weeks: SLA attainment per goal and priority, breach rate, and
+    the interrupt load on the dev team; cached per (team, data version, SLA policy version, day)."""
+    team = access_team(db, actor, key, need=Role.SUPPORT)
+
+    def compute() -> dict[str, Any]:
+        metrics = team_support_metrics(db, config, actor, key, now=now)
+        return {name: metrics[name] for name in ("sla_attainment", "interrupt_load", "parameters")}
+
+    version = policies_of_team(db, team).version
+    return _SUPPORT.get_or_compute((db.label, team.id, team.data_version, version, now.date(), id(config)), compute)
 
 
 def backlog_summary(

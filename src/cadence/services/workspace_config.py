@@ -36,13 +36,16 @@ from pathlib import Path
 from typing import Any
 
 from cadence.analytics.defects import BUG_TYPES, PRODUCTION_LABEL
+from cadence.analytics.impediment_signals import SignalRules
 from cadence.analytics.sprint_scope import UNPLANNED_TYPES
 from cadence.analytics.workflow import DEFAULT_WORKFLOW, Workflow
 from cadence.domain.errors import ConfigurationError
+from cadence.services.standup_schedule import StandupSettings, parse_standup_settings
 
 __all__ = [
     "DEFAULT_PRIORITY_MATRIX",
     "MetricSettings",
+    "PlanningSettings",
     "SupportSettings",
     "TeamConfig",
     "WorkspaceConfig",
@@ -52,7 +55,7 @@ __all__ = [
 
 _TOP_KEYS = {"workflow", "metrics", "teams"}
 _METRIC_KEYS = {"unplanned_types", "bug_types", "production_label"}
-_TEAM_KEYS = {"workflow", "time_zone", "support"}
+_TEAM_KEYS = {"workflow", "time_zone", "support", "planning", "impediments", "standup"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,45 @@ def _support(raw: object, where: str) -> SupportSettings:
                            numbers["stall_days"])  # fmt: skip
 
 
+# --- sprint planning (``[teams.KEY.planning]``) ----------------------------------------------------------------
+
+_PLANNING_KEYS = {"focus_factor", "interrupt_sprints", "capacity_roles", "holiday_subdivision"}
+
+
+@dataclass(frozen=True)
+class PlanningSettings:
+    """How a team's sprint capacity is planned (docs/planning.md)."""
+
+    focus_factor: float = 0.8
+    """Share of an available day that goes to sprint work, for members without their own focus factor."""
+    interrupt_sprints: int = 6
+    """Closed sprints whose interrupt load (unplanned share) and points per person-day are measured."""
+    capacity_roles: tuple[str, ...] = ("member",)
+    """Membership roles whose people do the sprint's work and count in its capacity."""
+    holiday_subdivision: str | None = None
+    """A region of the team's country whose public holidays apply too (e.g. ``BY`` for Bavaria)."""
+
+
+def _planning(raw: object, where: str) -> PlanningSettings:
+    table = _table(raw, where)
+    _no_unknown(table, _PLANNING_KEYS, where)
+    defaults = PlanningSettings()
+    focus = table.get("focus_factor", defaults.focus_factor)
+    if isinstance(focus, bool) or not isinstance(focus, int | float) or not 0 < focus <= 1:
+        raise ValueError(f"{where}.focus_factor must be a number in (0, 1], not {focus!r}")
+    sprints = table.get("interrupt_sprints", defaults.interrupt_sprints)
+    if isinstance(sprints, bool) or not isinstance(sprints, int) or not 1 <= sprints <= 52:
+        raise ValueError(f"{where}.interrupt_sprints must be a whole number of sprints from 1 to 52, not {sprints!r}")
+    roles = table.get("capacity_roles", list(defaults.capacity_roles))
+    allowed = ("viewer", "member", "support", "manager", "admin")
+    if not isinstance(roles, list) or not roles or any(r not in allowed for r in roles):
+        raise ValueError(f"{where}.capacity_roles must be a non-empty list of roles among {list(allowed)}")
+    region = table.get("holiday_subdivision")
+    if region is not None and (not isinstance(region, str) or not region.strip()):
+        raise ValueError(f"{where}.holiday_subdivision must be a region code such as 'BY'")
+    return PlanningSettings(float(focus), sprints, tuple(roles), region.strip() if region else None)
+
+
 @dataclass(frozen=True)
 class TeamConfig:
     workflow: Workflow
@@ -143,6 +185,11 @@ class TeamConfig:
     explicit: bool = False
     """True when the workflow comes from the file; otherwise a synced board's columns may replace the default."""
     support: SupportSettings = field(default_factory=SupportSettings)
+    standup: StandupSettings = field(default_factory=StandupSettings)
+    """The stand-up schedule and the facilitator view's thresholds (``[teams.KEY.standup]``)."""
+    planning: PlanningSettings = field(default_factory=PlanningSettings)
+    impediments: SignalRules = field(default_factory=SignalRules)
+    """The impediment detector's rules (``[teams.KEY.impediments]``, see docs/impediments.md)."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +237,40 @@ def _parse(raw: dict[str, Any], path: Path) -> WorkspaceConfig:
         teams[key] = TeamConfig(team_workflow, zone, metrics, "workflow" in team or "workflow" in raw)
         if "support" in team:
             teams[key] = replace(teams[key], support=_support(team["support"], f"teams.{key}.support"))
+        if "standup" in team:
+            teams[key] = replace(teams[key], standup=parse_standup_settings(team["standup"], f"teams.{key}.standup"))
+        if "planning" in team:
+            teams[key] = replace(teams[key], planning=_planning(team["planning"], f"teams.{key}.planning"))
+        if "impediments" in team:
+            teams[key] = replace(
+                teams[key], impediments=_impediment_rules(team["impediments"], f"teams.{key}.impediments")
+            )
     return WorkspaceConfig(workflow, metrics, teams, path, "workflow" in raw)
+
+
+def _impediment_rules(raw: object, where: str) -> SignalRules:
+    """``[teams.KEY.impediments]``: the detector's rules by their SignalRules names; absent keys keep the defaults."""
+    table = _table(raw, where)
+    defaults = SignalRules()
+    _no_unknown(table, set(SignalRules.__dataclass_fields__), where)
+    values: dict[str, Any] = {}
+    for name, value in table.items():
+        default = getattr(defaults, name)
+        if name == "weekdays":
+            if not isinstance(value, list) or not all(isinstance(d, int) and not isinstance(d, bool) for d in value):
+                raise ValueError(f"{where}.weekdays must be a list of day numbers, 0 (Monday) to 6 (Sunday)")
+            value = tuple(value)
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (isinstance(default, int) and not isinstance(value, int))
+        ):
+            raise ValueError(f"{where}.{name} must be a {type(default).__name__}, not {value!r}")
+        values[name] = value
+    try:
+        return SignalRules(**values)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
 
 
 _BOARD_CATEGORIES: dict[str | None, str] = {

@@ -72,7 +72,7 @@ class CheckIn(Base):
 
 class Impediment(Base):
     __tablename__ = "impediments"
-    __table_args__ = (UniqueConstraint("source", "source_id"),)
+    __table_args__ = (UniqueConstraint("source", "source_id"), UniqueConstraint("team_id", "signal_key"))
     id: Mapped[int] = mapped_column(primary_key=True)
     content_hash: Mapped[str | None] = mapped_column(String(32))
     """Digest of the source record as last stored: a re-read with the same digest changes nothing."""
@@ -91,7 +91,7 @@ class Impediment(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]
     resolution_note: Mapped[str | None] = mapped_column(Text)
-    signal_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    signal_key: Mapped[str | None] = mapped_column(String(200))
     """For a detected candidate: ``signal:item_id:since`` — a confirmed or dismissed candidate is not proposed
     again."""
     evidence: Mapped[dict[str, object] | None] = mapped_column(JSON)

@@ -179,7 +179,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("signal_key", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("evidence", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("check_in_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_impediments_signal_key"), ["signal_key"], unique=False)
+        batch_op.create_unique_constraint(batch_op.f("uq_impediments_team_id_signal_key"), ["team_id", "signal_key"])
         batch_op.create_foreign_key(
             batch_op.f("fk_impediments_check_in_id_check_ins"),
             "check_ins",
@@ -216,7 +216,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("impediments", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_impediments_check_in_id_check_ins"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_impediments_signal_key"))
+        batch_op.drop_constraint(batch_op.f("uq_impediments_team_id_signal_key"), type_="unique")
         batch_op.drop_column("check_in_id")
         batch_op.drop_column("evidence")
         batch_op.drop_column("signal_key")
