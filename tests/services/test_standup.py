@@ -4,12 +4,15 @@ hand-made team of ``standup_world`` (SQLite and PostgreSQL) and on the demo work
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from cadence.domain.errors import ConfigurationError, InputError, NotFound, PermissionDenied
 from cadence.services.action_items import create_action
+from cadence.services.impediments import list_impediments
 from cadence.services.poker import cast_vote, reveal_votes, start_session
 from cadence.services.standup import raise_impediment_from_check_in, standup_view, submit_check_in, team_check_ins
 from cadence.services.standup_schedule import StandupSettings, parse_standup_settings, standup_times
@@ -212,6 +215,25 @@ def test_a_blocker_becomes_an_impediment_with_one_click_and_only_once(db: Databa
         raise_impediment_from_check_in(db, config, bo, "OPS", no_blocker["id"], now=world.NOW)
     with pytest.raises(NotFound):
         raise_impediment_from_check_in(db, config, bo, "OPS", 999_999, now=world.NOW)
+
+
+def test_two_racing_clicks_on_a_blocker_make_one_impediment(db: Database) -> None:
+    world.build(db)
+    bo, config = world.actor(db, "bo"), world.config()
+    check_in = submit_check_in(db, config, bo, "OPS", now=world.NOW, blockers="VPN certificate expired")
+    start = threading.Barrier(2)
+
+    def click() -> dict[str, object]:
+        start.wait()
+        return raise_impediment_from_check_in(db, config, bo, "OPS", check_in["id"], now=world.NOW)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: click(), range(2)))
+    ids = {a["impediment"]["id"] for a in answers}  # type: ignore[index]
+    assert len(ids) == 1  # both clicks answer with the same impediment
+    assert sorted(bool(a["created"]) for a in answers) == [False, True]
+    listed = [i for i in list_impediments(db, bo, "OPS", now=world.NOW, status="all") if i["check_in_id"]]
+    assert [i["id"] for i in listed] == list(ids)
 
 
 def test_action_items_due_soon_are_listed(db: Database) -> None:

@@ -157,6 +157,8 @@ def open_impediment(
             "status": "open",
             "escalation_level": level,
             "check_in_id": check_in_id,
+            # one impediment per check-in, even when two clicks race: the unique (team, signal_key) index decides
+            "signal_key": None if check_in_id is None else f"check-in:{check_in_id}",
         }
         new_id = store.insert_impediment(conn, team_id=team.id, title=clean_title, opened_at=now, **values)
         row = store.find_impediment(conn, team.id, new_id)

@@ -33,7 +33,7 @@ import polars as pl
 from cadence.analytics.capacity import public_holidays
 from cadence.analytics.impediment_signals import detect_impediments
 from cadence.analytics.standup_board import walk_the_board
-from cadence.domain.errors import InputError, NotFound
+from cadence.domain.errors import Conflict, InputError, NotFound
 from cadence.domain.model import Role, Team
 from cadence.services.access import Actor, access_team
 from cadence.services.action_items import open_actions
@@ -216,12 +216,20 @@ def raise_impediment_from_check_in(
         return {"impediment": existing[0] if existing else {"id": row.impediment_id}, "created": False}
     first_line = row.blockers.strip().splitlines()[0]
     title = first_line if len(first_line) <= 200 else first_line[:199] + "…"
-    impediment = open_impediment(
-        db, actor, key, title=title, now=now, check_in_id=row.id,
-        description=f"{row.blockers}\n\nRaised from the stand-up check-in of {row.person_name} on {row.on_date}.",
-        item_key=row.item_keys[0] if row.item_keys else None,
-        owner_person_id=row.person_id if owner_role is not None else None,
-    )  # fmt: skip
+    try:
+        impediment = open_impediment(
+            db, actor, key, title=title, now=now, check_in_id=row.id,
+            description=f"{row.blockers}\n\nRaised from the stand-up check-in of {row.person_name} on {row.on_date}.",
+            item_key=row.item_keys[0] if row.item_keys else None,
+            owner_person_id=row.person_id if owner_role is not None else None,
+        )  # fmt: skip
+    except Conflict:  # another click made it a moment ago: answer with that one
+        with db.connect() as conn:
+            again = store.get_check_in(conn, team.id, check_in_id)
+        if again is None or again.impediment_id is None:
+            raise
+        known = list_impediments(db, actor, key, now=now, status="all")
+        return {"impediment": next(i for i in known if i["id"] == again.impediment_id), "created": False}
     return {"impediment": impediment, "created": True}
 
 

@@ -11,11 +11,13 @@ from cadence.store.schema.ceremonies import (
     RetroCard,
     RetroVote,
     Risk,
+    RiskScore,
     SprintPlan,
     SprintPlanItem,
     TimeOff,
     WorkingAgreement,
 )
+from cadence.store.schema.jobs import JobRun
 from cadence.store.schema.notifications import NotificationChannel, NotificationMessage
 from cadence.store.schema.organisation import (
     ApiToken,
@@ -58,6 +60,7 @@ __all__ = [
     "HealthCheckAnswer",
     "Impediment",
     "ItemLink",
+    "JobRun",
     "LoginAttempt",
     "Meeting",
     "Membership",
@@ -70,6 +73,7 @@ __all__ = [
     "RetroCard",
     "RetroVote",
     "Risk",
+    "RiskScore",
     "SlaPolicy",
     "Source",
     "Sprint",

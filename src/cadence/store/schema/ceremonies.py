@@ -19,6 +19,7 @@ __all__ = [
     "RetroCard",
     "RetroVote",
     "Risk",
+    "RiskScore",
     "SprintPlan",
     "SprintPlanItem",
     "TimeOff",
@@ -101,7 +102,7 @@ class Impediment(Base):
 
 class Risk(Base):
     __tablename__ = "risks"
-    __table_args__ = (UniqueConstraint("source", "source_id"),)
+    __table_args__ = (UniqueConstraint("source", "source_id"), UniqueConstraint("team_id", "signal_key"))
     id: Mapped[int] = mapped_column(primary_key=True)
     content_hash: Mapped[str | None] = mapped_column(String(32))
     """Digest of the source record as last stored: a re-read with the same digest changes nothing."""
@@ -118,6 +119,15 @@ class Risk(Base):
     review_on: Mapped[dt.date | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime | None]
+    roam: Mapped[str | None] = mapped_column(String(16))
+    """ROAM: ``resolved``, ``owned``, ``accepted`` or ``mitigated``; null until the team has decided."""
+    epic_key: Mapped[str | None] = mapped_column(String(64))
+    fix_version: Mapped[str | None] = mapped_column(String(200))
+    """The epic or release whose forecast this risk threatens (its exposure is shown beside that forecast)."""
+    signal_key: Mapped[str | None] = mapped_column(String(200))
+    """For a risk accepted from a data signal: the signal's key, so the same signal is not proposed again."""
+    evidence: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    closed_at: Mapped[dt.datetime | None]
 
 
 class ActionItem(Base):
@@ -146,6 +156,8 @@ class ActionItem(Base):
     check_on: Mapped[dt.date | None]
     """When to compare the metric with its baseline."""
     last_nudged_at: Mapped[dt.datetime | None]
+    risk_id: Mapped[int | None] = mapped_column(ForeignKey("risks.id", ondelete="SET NULL"), index=True)
+    """The risk this action mitigates."""
 
 
 class HealthCheckAnswer(Base):
@@ -161,6 +173,19 @@ class HealthCheckAnswer(Base):
     """1 red, 2 amber, 3 green."""
     trend: Mapped[str | None] = mapped_column(String(8))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RiskScore(Base):
+    """One assessment of a risk (probability 1-5 x impact 1-5): the risk's score history."""
+
+    __tablename__ = "risk_scores"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risks.id", ondelete="CASCADE"), index=True)
+    probability: Mapped[int]
+    impact: Mapped[int]
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class RetroCard(Base):
