@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -19,11 +23,13 @@ from cadence.api.v1 import backlog as api_backlog
 from cadence.api.v1 import decisions as api_decisions
 from cadence.api.v1 import forecasts as api_forecasts
 from cadence.api.v1 import impediments as api_impediments
+from cadence.api.v1 import insight as api_insight
 from cadence.api.v1 import items as api_items
 from cadence.api.v1 import notifications as api_notifications
 from cadence.api.v1 import planning as api_planning
 from cadence.api.v1 import poker as api_poker
 from cadence.api.v1 import retro as api_retro
+from cadence.api.v1 import risks as api_risks
 from cadence.api.v1 import sprints as api_sprints
 from cadence.api.v1 import standup as api_standup
 from cadence.api.v1 import support_sla as api_support_sla
@@ -34,6 +40,7 @@ from cadence.domain.errors import CadenceError
 from cadence.http.errors import handle_cadence_error, handle_http_error, handle_validation_error
 from cadence.http.security import SESSION_COOKIE, csrf_guard
 from cadence.services.authentication import AuthPolicy
+from cadence.services.scheduler import Delivery, Scheduler
 from cadence.services.workspace_config import load_workspace_config
 from cadence.settings import Settings, load_settings
 from cadence.store.database import Database
@@ -44,19 +51,34 @@ from cadence.web import dashboard, home, sign_in, targets, team_pages
 from cadence.web import decisions as decision_pages
 from cadence.web import forecast as forecast_page
 from cadence.web import impediments as impediment_pages
+from cadence.web import insight as insight_pages
 from cadence.web import notifications as notification_pages
 from cadence.web import planning as planning_pages
 from cadence.web import poker as poker_pages
 from cadence.web import retro as retro_pages
+from cadence.web import risks as risk_pages
 from cadence.web import standup as standup_pages
 from cadence.web import support as support_pages
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, db: Database | None = None, *, scheduler: bool = False) -> FastAPI:
+    """``scheduler``: run the scheduled jobs in a thread for the app's lifetime (``cadence serve``)."""
     settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.scheduler is not None:
+            app.state.scheduler.start()
+        try:
+            yield
+        finally:
+            if app.state.scheduler is not None:
+                app.state.scheduler.stop()
+
     app = FastAPI(
+        lifespan=_lifespan,
         title="Cadence",
         version=__version__,
         description="The team cockpit's JSON API. Authenticate with `Authorization: Bearer <token>` "
@@ -73,6 +95,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
         absolute_timeout=dt.timedelta(hours=settings.session_max_hours),
     )
+    app.state.scheduler = None
+    if scheduler:
+        key = settings.encryption_key.get_secret_value() if settings.encryption_key is not None else None
+        delivery = Delivery(key, settings.notify_max_attempts, dt.timedelta(seconds=settings.notify_retry_seconds))
+        app.state.scheduler = Scheduler(
+            app.state.db, app.state.workspace_config, instance=f"{socket.gethostname()}:{os.getpid()}",
+            interval=settings.scheduler_interval_seconds, delivery=delivery,
+        )  # fmt: skip
     app.add_exception_handler(CadenceError, handle_cadence_error)
     app.add_exception_handler(HTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
@@ -110,6 +140,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(planning_pages.router)
     app.include_router(api_impediments.router)
     app.include_router(impediment_pages.router)
+    app.include_router(api_risks.router)
+    app.include_router(risk_pages.router)
+    app.include_router(api_insight.router)
+    app.include_router(insight_pages.router)
     app.include_router(api_decisions.router)
     app.include_router(decision_pages.router)
     app.include_router(api_standup.router)

@@ -76,6 +76,15 @@ class Settings(BaseSettings):
         60, gt=0, description="Wait after a notification's first failed attempt; doubled after each further one."
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Minimum level logged.")
+    scheduler: bool = Field(
+        True,
+        description="'cadence serve' runs the scheduled jobs (stand-up reminders, digests, nudges, risk reviews, "
+        "weekly report, notification delivery) in a background thread. Safe with several instances on one "
+        "PostgreSQL: each occurrence runs once.",
+    )
+    scheduler_interval_seconds: float = Field(
+        60, ge=5, le=3600, description="How often the scheduler thread looks for due jobs."
+    )
 
     @field_validator("database_url")
     @classmethod

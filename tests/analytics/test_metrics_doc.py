@@ -59,6 +59,26 @@ DEFINED = [
     ("capacity", "interrupt_load"),
     ("standup_board", "walk_the_board"),
     ("action_completion", "completion_rate"),
+    ("person_insight", "load_by_person"),
+    ("person_insight", "interrupts_by_person"),
+    ("person_insight", "blocked_by_person"),
+    ("person_insight", "reviews_by_person"),
+    ("person_insight", "insight_distribution"),
+    *(
+        ("risk_signals", f)
+        for f in (
+            "scope_creep",
+            "say_do_falling",
+            "carry_over_rising",
+            "interrupt_share_rising",
+            "wip_above_limit",
+            "ageing_rising",
+            "sla_breaches_rising",
+            "ready_backlog_low",
+            "key_person_concentration",
+            "suggested_probability",
+        )
+    ),
 ]
 
 

@@ -21,7 +21,9 @@ from cadence.settings import Settings
 from cadence.store import schema as S
 from tests.web.conftest import NOW, Site
 from tests.web.impediment_routes import fill_impediment_ids, impediment_body, prepare_impediment_route, use_database
+from tests.web.insight_routes import fill_insight_person, use_insight_database
 from tests.web.retro_routes import fill_retro, prepare_retro, retro_body
+from tests.web.risk_routes import fill_risk_ids, prepare_risk_route, risk_body, risk_signals_config, use_risk_database
 
 
 @pytest.fixture
@@ -37,6 +39,8 @@ OWN_SECRET = "own secret"
 """Webhook receivers authenticate each delivery with the source's shared secret (tested in their own module)."""
 SIGN_IN_FORM = "sign-in form"
 """``POST /login`` is protected by its double-submit cookie (tested in test_auth)."""
+
+_ = risk_signals_config  # an autouse fixture: the workspace file that makes a risk signal fire
 
 MATRIX: dict[tuple[str, str], str | Role] = {
     ("GET", "/openapi.json"): PUBLIC,
@@ -149,10 +153,31 @@ MATRIX: dict[tuple[str, str], str | Role] = {
     ("POST", "/api/v1/teams/{team}/agreements"): Role.MEMBER,
     ("POST", "/api/v1/teams/{team}/agreements/{agreement_id}/retire"): Role.MEMBER,
     ("GET", "/teams/{key}/impediments"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/insight"): Role.VIEWER,
+    ("GET", "/api/v1/teams/{team}/insight/people/{person_id}"): Role.MANAGER,  # or the person themself
+    ("GET", "/teams/{key}/insight"): Role.VIEWER,
+    ("GET", "/teams/{key}/insight/people/{person_id}"): Role.MANAGER,  # or the person themself
     ("POST", "/teams/{key}/impediments"): Role.MEMBER,
     ("POST", "/teams/{key}/impediments/candidates/{signal_key}/confirm"): Role.MANAGER,
     ("POST", "/teams/{key}/impediments/candidates/{signal_key}/dismiss"): Role.MANAGER,
     ("POST", "/teams/{key}/impediments/{impediment_id}"): Role.MEMBER,
+    ("GET", "/api/v1/teams/{team}/risks"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/risks"): Role.MEMBER,
+    ("GET", "/api/v1/teams/{team}/risks/proposed"): Role.VIEWER,
+    ("POST", "/api/v1/teams/{team}/risks/proposed/{signal_key}/accept"): Role.MANAGER,
+    ("POST", "/api/v1/teams/{team}/risks/proposed/{signal_key}/dismiss"): Role.MANAGER,
+    ("GET", "/api/v1/teams/{team}/risks/{risk_id}"): Role.VIEWER,
+    ("PATCH", "/api/v1/teams/{team}/risks/{risk_id}"): Role.MEMBER,
+    ("POST", "/api/v1/teams/{team}/risks/{risk_id}/score"): Role.MEMBER,
+    ("POST", "/api/v1/teams/{team}/risks/{risk_id}/mitigations"): Role.MEMBER,
+    ("GET", "/teams/{key}/risks"): Role.VIEWER,
+    ("POST", "/teams/{key}/risks"): Role.MEMBER,
+    ("POST", "/teams/{key}/risks/proposed/{signal_key}/accept"): Role.MANAGER,
+    ("POST", "/teams/{key}/risks/proposed/{signal_key}/dismiss"): Role.MANAGER,
+    ("GET", "/teams/{key}/risks/{risk_id}"): Role.VIEWER,
+    ("POST", "/teams/{key}/risks/{risk_id}"): Role.MEMBER,
+    ("POST", "/teams/{key}/risks/{risk_id}/score"): Role.MEMBER,
+    ("POST", "/teams/{key}/risks/{risk_id}/mitigations"): Role.MEMBER,
     ("GET", "/teams/{key}/decisions"): Role.VIEWER,
     ("POST", "/teams/{key}/decisions"): Role.MEMBER,
     ("POST", "/teams/{key}/agreements"): Role.MEMBER,
@@ -248,7 +273,9 @@ def _fill(path: str, team: str) -> str:
     path = path.replace("{action_id}", ACTIONS.get(team, "1"))
     path = path.replace("{plan_id}", PLANNING.get(f"plan:{team}", "1"))
     path = path.replace("{entry_id}", PLANNING.get(f"entry:{team}", "1"))
+    path = fill_insight_person(path, team)
     path = path.replace("{person_id}", PLANNING.get(f"person:{team}", "1"))
+    path = fill_risk_ids(path, team)
     path = fill_impediment_ids(path, team)
     path = path.replace("{team}", team).replace("{key}", team).replace("{item_key}", item).replace("{metric}", metric)
     return path + "?items=3" if path.endswith("/forecast") else path
@@ -269,6 +296,8 @@ def _body(method: str, path: str) -> dict[str, object]:
         return retro
     if (ceremony := impediment_body(method, path)) is not None:
         return ceremony
+    if (risk := risk_body(method, path)) is not None:
+        return risk
     if "/tickets" in path and method == "POST":  # a new ticket; a triage move allowed from accepted; an escalation
         ticket = {"action": "ask_info"} if path.endswith("/triage") else {} if path.endswith("/escalate") else TICKET
         return {"json": ticket} if path.startswith("/api/") else {"data": ticket}
@@ -317,6 +346,8 @@ def people(site: Site) -> dict[str, httpx.Client]:
     create_user(site.db, SYSTEM, username="teamadmin", password="correct horse battery", now=NOW)
     set_role(site.db, SYSTEM, username="teamadmin", team_key="OPS", role=Role.ADMIN, now=NOW)
     use_database(site.db)
+    use_risk_database(site.db)
+    use_insight_database(site.db)
     clients = {}
     for name in ROLES:
         client = site.new_client()
@@ -332,6 +363,7 @@ def _reset_target(client: httpx.Client, method: str, path: str, team: str) -> No
     fresh poker session before a call on one (a reveal or a final value closes it to the next call)."""
     prepare_impediment_route(client, method, path, team)
     prepare_retro(client, method, path, team)
+    prepare_risk_route(client, method, path, team)
     if "{ticket_key}" in path:
         created = client.post(f"/api/v1/teams/{team}/tickets", json=TICKET)
         assert created.status_code == 201, created.text

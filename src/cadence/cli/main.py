@@ -10,7 +10,10 @@ from cadence.cli import checkin as checkin_cli
 from cadence.cli import db, evaluate, forecast, metrics, seed, serve, sprint, status, users
 from cadence.cli import impediments as impediments_cli
 from cadence.cli import imports as imports_cli
+from cadence.cli import jobs as jobs_cli
 from cadence.cli import notify as notify_cli
+from cadence.cli import report as report_cli
+from cadence.cli import risks as risks_cli
 from cadence.cli import sla as sla_cli
 from cadence.cli import sources as sources_cli
 from cadence.cli import support as support_cli
@@ -37,6 +40,8 @@ support_cli.app.command("metrics")(sla_cli.support_metrics)
 app.add_typer(sla_cli.app, name="sla")
 app.add_typer(sprint.app, name="sprint")
 app.add_typer(actions_cli.app, name="actions")
+app.add_typer(report_cli.app, name="report")
+app.add_typer(jobs_cli.app, name="jobs")
 app.command("sync")(sources_cli.sync)
 app.command("sources")(sources_cli.sources)
 app.command("seed")(seed.seed)
@@ -48,6 +53,7 @@ app.command("forecast")(forecast.forecast)
 app.command("checkin")(checkin_cli.checkin)
 app.command("standup")(checkin_cli.standup)
 app.command("impediments")(impediments_cli.impediments)
+app.command("risks")(risks_cli.risks)
 
 
 @app.callback(invoke_without_command=True)

@@ -24,4 +24,9 @@ def serve(
     require_current_schema(db)
     bind_host, bind_port = host or config.host, port or config.port
     typer.echo(f"Cadence is serving {db.label} on http://{bind_host}:{bind_port} (Ctrl+C stops it)")
-    uvicorn.run(create_app(config, db), host=bind_host, port=bind_port, log_level=config.log_level)
+    if config.scheduler:
+        typer.echo(
+            f"Scheduled jobs run every {config.scheduler_interval_seconds:g} s (CADENCE_SCHEDULER=off stops them)"
+        )
+    app = create_app(config, db, scheduler=config.scheduler)
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level=config.log_level)

@@ -37,6 +37,7 @@ from typing import Any
 
 from cadence.analytics.defects import BUG_TYPES, PRODUCTION_LABEL
 from cadence.analytics.impediment_signals import SignalRules
+from cadence.analytics.risk_signals import RiskRules
 from cadence.analytics.sprint_scope import UNPLANNED_TYPES
 from cadence.analytics.workflow import DEFAULT_WORKFLOW, Workflow
 from cadence.domain.errors import ConfigurationError
@@ -55,7 +56,7 @@ __all__ = [
 
 _TOP_KEYS = {"workflow", "metrics", "teams"}
 _METRIC_KEYS = {"unplanned_types", "bug_types", "production_label"}
-_TEAM_KEYS = {"workflow", "time_zone", "support", "planning", "impediments", "standup"}
+_TEAM_KEYS = {"workflow", "time_zone", "support", "planning", "impediments", "standup", "risks", "risk_register"}
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,23 @@ def _planning(raw: object, where: str) -> PlanningSettings:
 
 
 @dataclass(frozen=True)
+class RiskRegisterSettings:
+    """The risk register's review rhythm (``[teams.KEY.risk_register]``, docs/risks.md)."""
+
+    stale_after_days: int = 30
+    """An open risk not scored for this many days joins the stale review list."""
+
+
+def _risk_register(raw: object, where: str) -> RiskRegisterSettings:
+    table = _table(raw, where)
+    _no_unknown(table, {"stale_after_days"}, where)
+    days = table.get("stale_after_days", RiskRegisterSettings.stale_after_days)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
+        raise ValueError(f"{where}.stale_after_days must be a whole number of days from 1 to 366, not {days!r}")
+    return RiskRegisterSettings(days)
+
+
+@dataclass(frozen=True)
 class TeamConfig:
     workflow: Workflow
     time_zone: str | None
@@ -190,6 +208,10 @@ class TeamConfig:
     planning: PlanningSettings = field(default_factory=PlanningSettings)
     impediments: SignalRules = field(default_factory=SignalRules)
     """The impediment detector's rules (``[teams.KEY.impediments]``, see docs/impediments.md)."""
+    risks: RiskRules = field(default_factory=RiskRules)
+    """The risk signals' thresholds (``[teams.KEY.risks]``, see docs/risk_signals.md)."""
+    risk_register: RiskRegisterSettings = field(default_factory=RiskRegisterSettings)
+    """The risk register's stale-review rhythm (``[teams.KEY.risk_register]``, see docs/risks.md)."""
 
 
 @dataclass(frozen=True)
@@ -245,7 +267,35 @@ def _parse(raw: dict[str, Any], path: Path) -> WorkspaceConfig:
             teams[key] = replace(
                 teams[key], impediments=_impediment_rules(team["impediments"], f"teams.{key}.impediments")
             )
+        if "risks" in team:
+            teams[key] = replace(teams[key], risks=_risk_rules(team["risks"], f"teams.{key}.risks"))
+        if "risk_register" in team:
+            teams[key] = replace(
+                teams[key], risk_register=_risk_register(team["risk_register"], f"teams.{key}.risk_register")
+            )
     return WorkspaceConfig(workflow, metrics, teams, path, "workflow" in raw)
+
+
+def _risk_rules(raw: object, where: str) -> RiskRules:
+    """``[teams.KEY.risks]``: the risk signals' thresholds by their RiskRules names; absent keys keep the defaults."""
+    table = _table(raw, where)
+    defaults = RiskRules()
+    _no_unknown(table, set(RiskRules.__dataclass_fields__), where)
+    for name, value in table.items():
+        default = getattr(defaults, name)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (isinstance(default, int) and not isinstance(value, int))
+        ):
+            raise ValueError(f"{where}.{name} must be a {type(default).__name__}, not {value!r}")
+    values: dict[str, Any] = {
+        name: float(v) if isinstance(getattr(defaults, name), float) else v for name, v in table.items()
+    }
+    try:
+        return RiskRules(**values)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
 
 
 def _impediment_rules(raw: object, where: str) -> SignalRules:
