@@ -11,9 +11,9 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import aliased
 
 from cadence.store import schema as S
+from cadence.store.impediments import read_blocking_links
 
 __all__ = ["OPEN_BLOCKERS", "OPEN_ITEMS", "read_open_blockers", "read_open_items"]
 
@@ -62,23 +62,9 @@ def read_open_items(conn: Connection, team_id: int) -> pl.DataFrame:
 
 
 def read_open_blockers(conn: Connection, team_id: int) -> pl.DataFrame:
-    """``blocks`` links into the team's open items whose blocking item (of any team) is not resolved."""
-    links = S.table(S.ItemLink)
-    blocked = S.table(S.WorkItem)
-    blocker = aliased(S.table(S.WorkItem))
-    rows = conn.execute(
-        select(links.c.to_item_id, blocker.c.key)
-        .join(blocked, blocked.c.id == links.c.to_item_id)
-        .join(blocker, blocker.c.id == links.c.from_item_id)
-        .where(
-            links.c.link_type == "blocks",
-            blocked.c.team_id == team_id,
-            blocked.c.resolved_at.is_(None),
-            blocker.c.resolved_at.is_(None),
-        )
-        .order_by(links.c.to_item_id, blocker.c.key)
-    ).all()
-    return _frame(rows, OPEN_BLOCKERS)
+    """``blocks`` links into the team's open items whose blocking item (of any team) is not resolved: the blocked
+    item and the blocker's key, from the one query of blocking links (``store/impediments.read_blocking_links``)."""
+    return read_blocking_links(conn, team_id).select(list(OPEN_BLOCKERS))
 
 
 def _frame(rows: Sequence[Sequence[Any]], schema: dict[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
