@@ -33,7 +33,7 @@ from cadence.store.schema.organisation import (
 )
 from cadence.store.schema.poker import PokerSession, PokerVote
 from cadence.store.schema.support import SlaPolicy, SupportTicket, TicketEvent, TicketLink, TicketUpdate
-from cadence.store.schema.sync import Source, SyncState
+from cadence.store.schema.sync import Source, SyncState, WebhookDelivery
 from cadence.store.schema.work import (
     AssigneeChange,
     Board,
@@ -90,6 +90,7 @@ __all__ = [
     "Transition",
     "User",
     "UserSession",
+    "WebhookDelivery",
     "WorkItem",
     "WorkingAgreement",
     "Workspace",
