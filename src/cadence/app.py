@@ -39,6 +39,7 @@ from cadence.api.v1 import tickets as api_tickets
 from cadence.domain.errors import CadenceError
 from cadence.http.errors import handle_cadence_error, handle_http_error, handle_validation_error
 from cadence.http.security import SESSION_COOKIE, csrf_guard
+from cadence.reports.weekly import render_markdown
 from cadence.services.authentication import AuthPolicy
 from cadence.services.scheduler import Delivery, Scheduler
 from cadence.services.workspace_config import load_workspace_config
@@ -60,7 +61,16 @@ from cadence.web import risks as risk_pages
 from cadence.web import standup as standup_pages
 from cadence.web import support as support_pages
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "scheduler_delivery"]
+
+
+def scheduler_delivery(settings: Settings) -> Delivery:
+    """What the scheduled jobs need from the edges: delivery settings and the weekly report's Markdown renderer."""
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key is not None else None
+    return Delivery(
+        key, settings.notify_max_attempts, dt.timedelta(seconds=settings.notify_retry_seconds),
+        render_report=render_markdown,
+    )  # fmt: skip
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None, *, scheduler: bool = False) -> FastAPI:
@@ -97,11 +107,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *, 
     )
     app.state.scheduler = None
     if scheduler:
-        key = settings.encryption_key.get_secret_value() if settings.encryption_key is not None else None
-        delivery = Delivery(key, settings.notify_max_attempts, dt.timedelta(seconds=settings.notify_retry_seconds))
         app.state.scheduler = Scheduler(
             app.state.db, app.state.workspace_config, instance=f"{socket.gethostname()}:{os.getpid()}",
-            interval=settings.scheduler_interval_seconds, delivery=delivery,
+            interval=settings.scheduler_interval_seconds, delivery=scheduler_delivery(settings),
         )  # fmt: skip
     app.add_exception_handler(CadenceError, handle_cadence_error)
     app.add_exception_handler(HTTPException, handle_http_error)

@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 from cadence.app import create_app
 from cadence.domain.batch import RecordBatch
 from cadence.domain.model import Team
+from cadence.reports.weekly import render_markdown
 from cadence.services.audit_log import SYSTEM
 from cadence.services.notifications import add_channel, deliver_pending
 from cadence.services.scheduler import (
@@ -28,7 +29,9 @@ from cadence.services.scheduler import (
     due_occurrences,
     recent_runs,
     run_due,
+    weekly_report_message,
 )
+from cadence.services.weekly_report import team_report
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.settings import Settings
 from cadence.store import job_runs
@@ -86,13 +89,14 @@ def test_daily_and_weekly_jobs_follow_the_team_zone() -> None:
         ("risk-review", "OPS:2026-W14", dt.datetime(2026, 3, 30, 7, 0, tzinfo=UTC))
     ]
     assert _due("risk-review", dt.datetime(2026, 3, 30, 6, 59, tzinfo=UTC)) == []
-    # weekly-report: Fridays from 16:00 local. Summer time ends on Sunday 2026-10-25.
-    assert _due("weekly-report", dt.datetime(2026, 10, 23, 14, 0, tzinfo=UTC))[0][1:] == (
+    # weekly-report: Mondays from 08:00 local, for the week before. Summer time ends on Sunday 2026-10-25.
+    assert _due("weekly-report", dt.datetime(2026, 10, 19, 6, 0, tzinfo=UTC))[0][1:] == (
         "OPS:2026-W43",
-        dt.datetime(2026, 10, 23, 14, 0, tzinfo=UTC),
+        dt.datetime(2026, 10, 19, 6, 0, tzinfo=UTC),
     )
-    assert _due("weekly-report", dt.datetime(2026, 10, 30, 14, 30, tzinfo=UTC)) == []  # 15:30 CET
-    assert _due("weekly-report", dt.datetime(2026, 10, 30, 15, 0, tzinfo=UTC))[0][1] == "OPS:2026-W44"
+    assert _due("weekly-report", dt.datetime(2026, 10, 26, 6, 30, tzinfo=UTC)) == []  # 07:30 CET
+    assert _due("weekly-report", dt.datetime(2026, 10, 26, 7, 0, tzinfo=UTC))[0][1] == "OPS:2026-W44"
+    assert _due("weekly-report", dt.datetime(2026, 10, 23, 14, 0, tzinfo=UTC)) == []  # a Friday
     # overdue-actions runs once for the workspace, daily from 08:00 UTC; delivery every minute.
     assert _due("overdue-actions", dt.datetime(2026, 3, 27, 8, 0, tzinfo=UTC))[0][1] == "*:2026-03-27"
     assert _due("deliver-notifications", dt.datetime(2026, 3, 27, 8, 0, 42, tzinfo=UTC))[0][1] == "*:2026-03-27T08:00Z"
@@ -153,17 +157,20 @@ def test_two_instances_on_one_postgresql_send_each_scheduled_message_once(
             [(("ops@example.org",), "[OPS] Stand-up at 09:30")] * 3
             + [(("web@example.org",), "[WEB] Stand-up at 09:30")] * 3
             + [(("ops@example.org",), "[OPS] 1 risk(s) to review")]
+            + [(("ops@example.org",), "[OPS] Weekly report 2026-W13 (2026-03-23 to 2026-03-29)")]
+            + [(("web@example.org",), "[WEB] Weekly report 2026-W13 (2026-03-23 to 2026-03-29)")]
         )
         [review] = [m for m in smtp_server.mails if "risk" in m.subject]
-        assert "Vendor API sunset (probability 3 x impact 4 = 12, open, review due 2026-03-20)" in review.body
+        assert "Vendor API sunset (probability 3 x impact 4 = 12, open: review was due on 2026-03-20)" in review.body
         # Every claimed occurrence ran in exactly one instance; the other skipped it.
         all_outcomes = outcomes["a"] + outcomes["b"]
         claimed = [o for o in all_outcomes if o.job != "deliver-notifications"]
         by_slot: dict[tuple[str, str], list[str]] = {}
         for outcome in claimed:
             by_slot.setdefault((outcome.job, outcome.slot), []).append(outcome.state)
-        # Per morning: reminder and digest for both teams (the digest has nothing to say); Monday: 2 risk reviews.
-        assert len(by_slot) == 3 * 4 + 2
+        # Per morning: reminder and digest for both teams (the digest has nothing to say); Monday: 2 risk reviews
+        # and 2 weekly reports.
+        assert len(by_slot) == 3 * 4 + 2 + 2
         assert all(sorted(states) == ["done", "skipped"] for states in by_slot.values())
         runs = recent_runs(first, limit=100)
         assert len(runs) == len(by_slot) and {r.state for r in runs} == {"done"}
@@ -185,11 +192,13 @@ def test_a_failing_job_is_recorded_failed_and_the_others_still_run(db: Database,
     states = {(o.job, o.slot): (o.state, o.detail) for o in outcomes}
     assert states[("broken", "OPS:2026-03-30")] == ("failed", "RuntimeError: the report renderer is missing")
     assert states[("standup-reminder", "OPS:2026-03-30")] == ("done", "1 message(s) queued")
-    assert states[("deliver-notifications", "*:2026-03-30T07:20Z")] == ("done", "3 sent, 0 to retry, 0 failed")
+    assert states[("deliver-notifications", "*:2026-03-30T07:20Z")] == ("done", "5 sent, 0 to retry, 0 failed")
     assert sorted(m.subject for m in smtp_server.mails) == [
         "[OPS] 1 risk(s) to review",
         "[OPS] Stand-up at 09:30",
+        "[OPS] Weekly report 2026-W13 (2026-03-23 to 2026-03-29)",
         "[WEB] Stand-up at 09:30",
+        "[WEB] Weekly report 2026-W13 (2026-03-23 to 2026-03-29)",
     ]
     failed = sorted((r.slot, r.state, r.error) for r in recent_runs(db, job="broken"))
     assert failed == [
@@ -215,15 +224,26 @@ def test_a_run_left_running_by_a_stopped_instance_is_recorded_failed(db: Databas
     assert run.error == "abandoned: its instance stopped before the run ended"
 
 
-def test_the_weekly_report_message_carries_the_key_figures(db: Database, smtp_server: SmtpServer) -> None:
+def test_the_weekly_report_goes_out_as_the_rendered_report_of_the_week_before(
+    db: Database, smtp_server: SmtpServer
+) -> None:
     _setup(db, smtp_server)
-    friday = dt.datetime(2026, 4, 3, 14, 0, tzinfo=UTC)  # 16:00 in Paris
-    outcomes = run_due(db, CONFIG, now=friday, instance="a", delivery=Delivery(encryption_key=KEY))
-    assert ("weekly-report", "OPS:2026-W14", "done") in [(o.job, o.slot, o.state) for o in outcomes]
-    [mail] = [m for m in smtp_server.mails if m.subject == "[OPS] Weekly report 2026-03-28 to 2026-04-03"]
-    body = mail.body.replace("\r\n", "\n")
-    assert "- Delivered: 0 item(s)" in body and "- Work in progress at the end of the week: 0" in body
-    assert "n/a (nothing delivered)" in body
+    monday = dt.datetime(2026, 4, 6, 6, 0, tzinfo=UTC)  # 08:00 in Paris
+    delivery = Delivery(encryption_key=KEY, render_report=render_markdown)
+    outcomes = run_due(db, CONFIG, now=monday, instance="a", delivery=delivery)
+    assert ("weekly-report", "OPS:2026-W15", "done") in [(o.job, o.slot, o.state) for o in outcomes]
+    [mail] = [m for m in smtp_server.mails if m.subject == "[OPS] Weekly report 2026-W14 (2026-03-30 to 2026-04-05)"]
+    body = mail.body.replace("\r\n", "\n").strip()
+    expected = render_markdown(team_report(db, CONFIG, ADMIN, "OPS", now=monday)).strip()
+    assert body == expected  # the whole report, as 'cadence report weekly --format md' writes it
+    assert "## Operations (OPS), 2026-W14" in body and "| Items delivered | 0 |" in body
+    # Without a renderer (an embedder's scheduler), the message still carries the report's headline figures.
+    with db.connect() as conn:
+        [web] = [t for t in list_teams(conn) if t.key == "WEB"]
+    _, plain = weekly_report_message(db, CONFIG, web, now=monday)
+    assert (
+        plain.startswith("The weekly report of Web for 2026-03-30 to 2026-04-05:") and "- Items delivered: 0" in plain
+    )
 
 
 def test_the_scheduler_thread_starts_and_stops_with_the_app(db: Database) -> None:

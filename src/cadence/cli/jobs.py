@@ -9,9 +9,10 @@ import socket
 
 import typer
 
+from cadence.app import scheduler_delivery
 from cadence.cli.context import database, settings
 from cadence.domain.errors import InputError
-from cadence.services.scheduler import Delivery, recent_runs, run_due
+from cadence.services.scheduler import recent_runs, run_due
 from cadence.services.workspace_config import load_workspace_config
 
 __all__ = ["app"]
@@ -38,8 +39,7 @@ def run_due_command(
 ) -> None:
     """Run every job occurrence due now that no instance has run yet, then deliver the outbox."""
     config = settings()
-    key = config.encryption_key.get_secret_value() if config.encryption_key is not None else None
-    delivery = Delivery(key, config.notify_max_attempts, dt.timedelta(seconds=config.notify_retry_seconds))
+    delivery = scheduler_delivery(config)
     outcomes = run_due(
         database(), load_workspace_config(config.workspace_file), now=_when(now),
         instance=f"cli:{socket.gethostname()}:{os.getpid()}", delivery=delivery,

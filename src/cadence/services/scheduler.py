@@ -31,10 +31,11 @@ from cadence.domain.model import Team
 from cadence.services import notifications
 from cadence.services.action_items import nudge_overdue
 from cadence.services.audit_log import SYSTEM
+from cadence.services.risks import risk_register
 from cadence.services.standup import standup_zone
 from cadence.services.standup_schedule import next_standup
 from cadence.services.support_digest import support_digest
-from cadence.services.team_metrics import team_metrics
+from cadence.services.weekly_report import team_report
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store import job_runs as store
 from cadence.store.database import Database
@@ -48,6 +49,7 @@ __all__ = [
     "Job",
     "JobOutcome",
     "Occurrence",
+    "ReportRenderer",
     "Scheduler",
     "due_occurrences",
     "recent_runs",
@@ -56,6 +58,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+ReportRenderer = Callable[[dict[str, Any]], str]
+"""A weekly report (``services.weekly_report.team_report``) in, a message body out."""
 
 REMINDER_LEAD = dt.timedelta(minutes=15)
 """A stand-up reminder is due this long before the stand-up starts, until it starts."""
@@ -69,11 +74,13 @@ WORKSPACE = "*"
 
 @dataclass(frozen=True)
 class Delivery:
-    """What ``deliver-notifications`` needs from the settings."""
+    """What the jobs that send need from the edges: the settings of delivery and the report renderer."""
 
     encryption_key: str | None = None
     max_attempts: int = notifications.MAX_ATTEMPTS
     retry_after: dt.timedelta = notifications.RETRY_AFTER
+    render_report: ReportRenderer | None = None
+    """Writes the weekly report into a message body (``reports.weekly.render_markdown``, passed by the edges)."""
 
 
 @dataclass(frozen=True)
@@ -215,53 +222,47 @@ def _risk_due(config: WorkspaceConfig, team: Team | None, now: dt.datetime) -> O
 def _risk_run(ctx: _Context, occ: Occurrence) -> str:
     assert occ.team is not None
     team = occ.team
-    today = ctx.now.astimezone(ZoneInfo(_zone(ctx.config, team))).date()
-    with ctx.db.connect() as conn:
-        risks = store.risks_to_review(conn, team.id, today=today)
-    if not risks:
+    stale = risk_register(ctx.db, ctx.config, _SHELL, team.key, now=ctx.now, proposals=False).stale
+    if not stale:
         return "no risk to review"
     lines = [
-        f"- {r.title} (probability {r.probability} x impact {r.impact} = {r.probability * r.impact}, {r.status}, "
-        f"review due {r.review_on.isoformat()})"
-        for r in risks
+        f"- {r['title']} (probability {r['probability']} x impact {r['impact']} = {r['score']}, "
+        f"{r['roam'] or r['status']}: {'; '.join(r['stale_reasons'])})"
+        for r in stale
     ]
-    body = f"{len(risks)} open risk(s) of {team.name} are due for review:\n" + "\n".join(lines)
-    return _enqueue(ctx, occ, topic="risks", subject=f"[{team.key}] {len(risks)} risk(s) to review", body=body)
+    body = f"{len(stale)} open risk(s) of {team.name} are due for review:\n" + "\n".join(lines)
+    return _enqueue(ctx, occ, topic="risks", subject=f"[{team.key}] {len(stale)} risk(s) to review", body=body)
 
 
-def weekly_report_message(db: Database, config: WorkspaceConfig, team: Team, *, now: dt.datetime) -> tuple[str, str]:
-    """The weekly-report notification: subject and body with the week's key figures (the last seven local days).
+def weekly_report_message(
+    db: Database, config: WorkspaceConfig, team: Team, *, now: dt.datetime, render: ReportRenderer | None = None
+) -> tuple[str, str]:
+    """The weekly-report message: subject and body for the last complete ISO week in the team's zone.
 
-    **Hook for the report renderer**: when ``reports`` can render the weekly report, this is where to render it
-    (or name its URL/file) and add it to the body; the scheduler calls only this function.
+    The body is the report itself, written by ``render`` (the edges pass the Markdown renderer of
+    ``reports.weekly``: services cannot import it); without one, the headline figures of the same report.
     """
-    zone = _zone(config, team)
-    end = now.astimezone(ZoneInfo(zone)).date()
-    start = end - dt.timedelta(days=6)
-    result = team_metrics(db, config, team.key, now=now, start=start, end=end)
-    delivered = sum(int(row["count"]) for row in result.get("throughput", []))
-    wip_rows = result.get("wip", [])
-    wip_now = int(wip_rows[-1]["wip"]) if wip_rows else 0
-    p85 = result.get("cycle_time", {}).get("p85")
-    cycle = f"{p85:.1f} days" if isinstance(p85, int | float) else "n/a (nothing delivered)"
-    body = (
-        f"The weekly report of {team.name} for {start.isoformat()} to {end.isoformat()} is ready.\n"
-        f"- Delivered: {delivered} item(s)\n"
-        f"- Work in progress at the end of the week: {wip_now}\n"
-        f"- Cycle time P85 of the delivered items: {cycle}\n"
-        f"Open it with 'cadence report weekly --team {team.key}' or on the team's dashboard."
-    )
-    return f"[{team.key}] Weekly report {start:%Y-%m-%d} to {end:%Y-%m-%d}", body
+    report = team_report(db, config, _SHELL, team.key, now=now)
+    if render is not None:
+        body = render(report)
+    else:
+        lines = [
+            f"- {figure['label']}: {figure['value'] if figure['value'] is not None else 'n/a'}"
+            for section in report["sections"]
+            for figure in section["figures"]
+        ]
+        body = f"The weekly report of {team.name} for {report['start']} to {report['end']}:\n" + "\n".join(lines)
+    return f"[{team.key}] Weekly report {report['week']} ({report['start']} to {report['end']})", body
 
 
 def _report_due(config: WorkspaceConfig, team: Team | None, now: dt.datetime) -> Occurrence | None:
     assert team is not None
-    return _at_local("weekly-report", team, _zone(config, team), now, days=(4,), at=dt.time(16), weekly=True)
+    return _at_local("weekly-report", team, _zone(config, team), now, days=(0,), at=dt.time(8), weekly=True)
 
 
 def _report_run(ctx: _Context, occ: Occurrence) -> str:
     assert occ.team is not None
-    subject, body = weekly_report_message(ctx.db, ctx.config, occ.team, now=ctx.now)
+    subject, body = weekly_report_message(ctx.db, ctx.config, occ.team, now=ctx.now, render=ctx.delivery.render_report)
     return _enqueue(ctx, occ, topic="report", subject=subject, body=body)
 
 

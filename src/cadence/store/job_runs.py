@@ -12,12 +12,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cadence.store import schema as S
 
-__all__ = ["JobRunRow", "ReviewRisk", "abandon_stale_runs", "claim_run", "finish_run", "recent_runs", "risks_to_review"]
+__all__ = ["JobRunRow", "abandon_stale_runs", "claim_run", "finish_run", "recent_runs"]
 
 _ERROR_MAX = 2000
 
@@ -32,18 +32,6 @@ class JobRunRow:
     started_at: dt.datetime
     finished_at: dt.datetime | None
     error: str | None
-
-
-@dataclass(frozen=True)
-class ReviewRisk:
-    """An open risk whose review date has come."""
-
-    id: int
-    title: str
-    probability: int
-    impact: int
-    status: str
-    review_on: dt.date
 
 
 def _run(row: Any) -> JobRunRow:
@@ -92,20 +80,3 @@ def recent_runs(conn: Connection, *, limit: int = 50, job: str | None = None) ->
     if job is not None:
         query = query.where(runs.c.job == job)
     return [_run(row) for row in conn.execute(query)]
-
-
-def risks_to_review(conn: Connection, team_id: int, *, today: dt.date) -> list[ReviewRisk]:
-    """The team's open risks (not resolved, not closed) whose review date is ``today`` or earlier, oldest first."""
-    risks = S.table(S.Risk)
-    query = (
-        select(risks.c.id, risks.c.title, risks.c.probability, risks.c.impact, risks.c.status, risks.c.review_on)
-        .where(
-            risks.c.team_id == team_id,
-            risks.c.closed_at.is_(None),
-            risks.c.status != "resolved",
-            or_(risks.c.roam.is_(None), risks.c.roam != "resolved"),
-            and_(risks.c.review_on.is_not(None), risks.c.review_on <= today),
-        )
-        .order_by(risks.c.review_on, risks.c.id)
-    )
-    return [ReviewRisk(r.id, r.title, r.probability, r.impact, r.status, r.review_on) for r in conn.execute(query)]
