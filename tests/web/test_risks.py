@@ -9,6 +9,7 @@ from tests.web.conftest import Site
 from tests.web.risk_routes import plant_in_progress, risk_signals_config
 
 BASE = "/api/v1/teams/OPS"
+RANGE = "from=2024-03-01&to=2024-03-31"
 _ = risk_signals_config  # autouse: OPS and WEB have a WIP limit of 1
 
 
@@ -112,3 +113,29 @@ def test_the_pages_show_the_heat_map_and_take_the_forms(site: Site) -> None:
     assert site.sign_in(viewer, "viewer").status_code == 303
     seen = viewer.get("/teams/OPS/risks").text
     assert "Add a risk" not in seen and "/accept" not in seen
+
+
+def test_the_dashboard_card_shows_the_heat_map_top_risks_and_the_review_count(site: Site) -> None:
+    dev = _bearer(site, "dev")
+    client = site.new_client()
+    site.sign_in(client, "viewer")
+    assert 'id="risks-card"' in client.get(f"/teams/OPS?{RANGE}").text
+    assert 'id="dashboard-risks-open">0<' in client.get(f"/teams/OPS?{RANGE}").text
+    made = [
+        {"title": "Vendor API sunset", "probability": 4, "impact": 5},  # 20 severe
+        {"title": "Key person leaves", "probability": 2, "impact": 5, "review_on": "2020-01-01"},  # 10, stale
+        {"title": "Flaky CI", "probability": 4, "impact": 2},  # 8
+        {"title": "Licence renewal", "probability": 1, "impact": 3},  # 3
+        {"title": "Office move", "probability": 4, "impact": 2},  # 8 again: same cell as Flaky CI
+    ]
+    for body in made:
+        assert site.client.post(f"{BASE}/risks", json=body, headers=dev).status_code == 201
+    page = client.get(f"/teams/OPS?{RANGE}").text
+    card = page[page.index('id="risks-card"') :]
+    assert 'id="dashboard-risks-open">5<' in card and 'id="dashboard-risks-stale">1<' in card
+    top = re.findall(r'<li data-id="\d+"><a [^>]*>([^<]+)</a>', card)
+    assert top == ["Vendor API sunset", "Key person leaves", "Flaky CI"]  # three highest scores, highest first
+    cells = {(int(p), int(i)): int(n) for p, i, n in re.findall(
+        r'data-probability="(\d)" data-impact="(\d)" data-count="(\d+)"', card)}  # fmt: skip
+    assert len(cells) == 25 and sum(cells.values()) == 5
+    assert cells[(4, 5)] == 1 and cells[(2, 5)] == 1 and cells[(4, 2)] == 2 and cells[(1, 3)] == 1

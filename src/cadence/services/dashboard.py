@@ -1,5 +1,5 @@
 """A team's health dashboard: its metrics over a range, the cycle-time points, its targets' status, and the
-sprint outlook, backlog readiness and estimation health cards.
+sprint outlook, backlog readiness, estimation health, action item, support and risk cards.
 
 One call gathers what the page shows, all from the cached frames (``team_metrics`` caches per data version), so
 the page costs a dictionary lookup once the team's history has been read. The three cards are "as of today", not
@@ -19,6 +19,7 @@ from cadence.services.action_items import action_summary
 from cadence.services.backlog import backlog_health
 from cadence.services.cycle_points import delivered_cycle_times
 from cadence.services.estimation_health import estimation_health
+from cadence.services.risks import risk_register
 from cadence.services.sla import policies_of_team
 from cadence.services.sprint_forecast import LruCache, sprint_forecast
 from cadence.services.support_metrics import team_support_metrics
@@ -28,7 +29,15 @@ from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store import metric_targets
 from cadence.store.database import Database
 
-__all__ = ["Dashboard", "backlog_summary", "data_quality", "support_card", "team_dashboard", "team_switcher"]
+__all__ = [
+    "Dashboard",
+    "backlog_summary",
+    "data_quality",
+    "risk_card",
+    "support_card",
+    "team_dashboard",
+    "team_switcher",
+]
 
 _BACKLOG = LruCache(64)
 _SUPPORT = LruCache(64)
@@ -53,6 +62,8 @@ class Dashboard:
     """The action items card: open, overdue, completion rate (``services/action_items.action_summary``)."""
     support: dict[str, Any] | None = None
     """The support card (:func:`support_card`), for the support role and above (who may see SLA figures)."""
+    risks: dict[str, Any] | None = None
+    """The risks card (:func:`risk_card`): the heat map of open risks, the top three, how many wait for review."""
 
     @property
     def can_manage(self) -> bool:
@@ -107,7 +118,24 @@ def team_dashboard(
         estimation=estimation_health(db, config, key, now=now),
         actions=action_summary(db, actor, key, now=now),
         support=support_card(db, config, actor, key, now=now) if _role(actor, team).covers(Role.SUPPORT) else None,
+        risks=risk_card(db, config, actor, key, now=now),
     )
+
+
+def risk_card(db: Database, config: WorkspaceConfig, actor: Actor, key: str, *, now: dt.datetime) -> dict[str, Any]:
+    """The register's heat map, its three highest-scored open risks and the stale count (proposals left out: the
+    signals are computed on the risk page, not on every dashboard view)."""
+    register = risk_register(db, config, actor, key, now=now, proposals=False)
+    open_risks = [r for r in register.risks if r["status"] == "open"]
+    return {
+        "heat_map": register.heat_map,
+        "open": len(open_risks),
+        "stale": len(register.stale),
+        "top": [
+            {k: r[k] for k in ("id", "title", "score", "band", "roam", "owner", "epic_key", "fix_version")}
+            for r in open_risks[:3]
+        ],
+    }
 
 
 def support_card(db: Database, config: WorkspaceConfig, actor: Actor, key: str, *, now: dt.datetime) -> dict[str, Any]:
