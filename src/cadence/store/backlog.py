@@ -6,14 +6,12 @@ review does, but only for items not yet resolved, so it gets this small query of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 import polars as pl
 from sqlalchemy import Connection, select
 
 from cadence.store import schema as S
 from cadence.store.impediments import read_blocking_links
+from cadence.store.read_models import typed_frame
 
 __all__ = ["OPEN_BLOCKERS", "OPEN_ITEMS", "read_open_blockers", "read_open_items"]
 
@@ -58,18 +56,10 @@ def read_open_items(conn: Connection, team_id: int) -> pl.DataFrame:
         .where(items.c.team_id == team_id, items.c.resolved_at.is_(None))
         .order_by(items.c.id)
     ).all()
-    return _frame(rows, OPEN_ITEMS)
+    return typed_frame(rows, OPEN_ITEMS)
 
 
 def read_open_blockers(conn: Connection, team_id: int) -> pl.DataFrame:
     """``blocks`` links into the team's open items whose blocking item (of any team) is not resolved: the blocked
     item and the blocker's key, from the one query of blocking links (``store/impediments.read_blocking_links``)."""
     return read_blocking_links(conn, team_id).select(list(OPEN_BLOCKERS))
-
-
-def _frame(rows: Sequence[Sequence[Any]], schema: dict[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
-    """Transpose the rows once into typed columns (an empty result keeps the schema)."""
-    columns: list[list[Any]] = [[row[i] for row in rows] for i in range(len(schema))]
-    return pl.DataFrame(
-        [pl.Series(name, values, dtype=dtype) for (name, dtype), values in zip(schema.items(), columns, strict=True)]
-    )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from cadence.domain.errors import Conflict
 from cadence.store import schema as S
+from cadence.store.read_models import typed_frame
 
 __all__ = [
     "BLOCKING_LINK_COLUMNS",
@@ -105,15 +106,7 @@ def read_blocking_links(conn: Connection, team_id: int) -> pl.DataFrame:
         )
         .order_by(links.c.to_item_id, blocker.c.key)
     ).all()
-    return _frame(rows, BLOCKING_LINK_COLUMNS)
-
-
-def _frame(rows: Sequence[Sequence[Any]], schema: dict[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
-    """Transpose the rows once into typed columns (an empty result keeps the schema)."""
-    columns: list[list[Any]] = [[row[i] for row in rows] for i in range(len(schema))]
-    return pl.DataFrame(
-        [pl.Series(name, values, dtype=dtype) for (name, dtype), values in zip(schema.items(), columns, strict=True)]
-    )
+    return typed_frame(rows, BLOCKING_LINK_COLUMNS)
 
 
 def _select() -> Any:
@@ -241,4 +234,4 @@ def read_impediment_spans(conn: Connection, team_id: int) -> pl.DataFrame:
         .where(imp.c.team_id == team_id, imp.c.status != "dismissed")
         .order_by(imp.c.id)
     ).all()
-    return _frame(rows, IMPEDIMENT_SPANS)
+    return typed_frame(rows, IMPEDIMENT_SPANS)

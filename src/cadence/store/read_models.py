@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import connectorx as cx
 import polars as pl
@@ -28,6 +29,7 @@ __all__ = [
     "read_ticket_events",
     "read_tickets",
     "read_transitions",
+    "typed_frame",
 ]
 
 READ_SPRINTS = F.READ_SPRINTS
@@ -64,6 +66,15 @@ def _inline(sql: str, params: dict[str, object]) -> str:
             raise TypeError(f"parameter {name} must be integers to be inlined, got {value!r}")
         sql = sql.replace(f":{name}", ", ".join(str(v) for v in values) if values else "NULL")
     return sql
+
+
+def typed_frame(rows: Sequence[Sequence[Any]], schema: dict[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
+    """Transpose fetched rows once into typed columns (an empty result keeps the schema): for the small reads the
+    store makes through SQLAlchemy rather than connectorx."""
+    columns: list[list[Any]] = [[row[i] for row in rows] for i in range(len(schema))]
+    return pl.DataFrame(
+        [pl.Series(name, values, dtype=dtype) for (name, dtype), values in zip(schema.items(), columns, strict=True)]
+    )
 
 
 def _frame(
