@@ -21,6 +21,7 @@ from cadence.http.templating import templates
 from cadence.services.access import Actor, access_team
 from cadence.services.action_items import ORIGINS, UNSET, action_board, create_action, team_owners, update_action
 from cadence.web import formatting as _formatting  # noqa: F401 - registers the template filters
+from cadence.web.forms import form_date, form_person
 
 __all__ = ["router"]
 
@@ -29,25 +30,6 @@ router = APIRouter(include_in_schema=False)
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _date(value: str, field: str) -> dt.date | None:
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{field} '{text}' is not a date such as 2026-03-31", field=field) from None
-
-
-def _person(value: str) -> int | None:
-    text = value.strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise InputError(f"owner '{text}' is not a person of the team", owner=text)
-    return int(text)
 
 
 @router.get("/teams/{key}/actions", response_class=HTMLResponse)
@@ -80,8 +62,8 @@ def add(
     if weeks and not weeks.isdigit():
         raise InputError(f"check after '{weeks}' weeks is not a whole number", weeks=weeks)
     create_action(
-        request.app.state.db, actor, key, title=title, now=_now(), owner_person_id=_person(owner),
-        due_on=_date(due_on, "due date"), origin=origin, description=description, metric=metric or None,
+        request.app.state.db, actor, key, title=title, now=_now(), owner_person_id=form_person(owner),
+        due_on=form_date(due_on, "due date"), origin=origin, description=description, metric=metric or None,
         check_after_weeks=int(weeks) if weeks and metric.strip() else None, config=request.app.state.workspace_config,
     )  # fmt: skip
     return RedirectResponse(f"/teams/{key}/actions", status_code=303)
@@ -100,7 +82,7 @@ def change(
     """One form per action: a status button, or the owner and due-date fields (absent fields stay as they are)."""
     update_action(
         request.app.state.db, actor, key, action_id, now=_now(), status=status.strip() or None,
-        owner_person_id=UNSET if owner is None else _person(owner),
-        due_on=UNSET if due_on is None else _date(due_on, "due date"),
+        owner_person_id=UNSET if owner is None else form_person(owner),
+        due_on=UNSET if due_on is None else form_date(due_on, "due date"),
     )  # fmt: skip
     return RedirectResponse(f"/teams/{key}/actions", status_code=303)

@@ -17,6 +17,7 @@ from cadence.http.templating import templates
 from cadence.services import impediments as svc
 from cadence.services.access import Actor
 from cadence.web import formatting as _formatting  # noqa: F401 - registers the template filters
+from cadence.web.forms import form_person
 
 __all__ = ["router"]
 
@@ -28,16 +29,6 @@ _DEFINITION = (inspect.getdoc(impediment_flow) or "").split("\n\n")[0]
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _person(value: str) -> int | None:
-    """A person id from a select (empty: nobody)."""
-    value = value.strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise InputError(f"'{value}' is not a person", owner=value)
-    return int(value)
 
 
 def _back(key: str, anchor: str = "") -> RedirectResponse:
@@ -64,7 +55,7 @@ def raise_impediment(
 ) -> RedirectResponse:
     svc.open_impediment(
         request.app.state.db, actor, key, title=title, now=_now(), description=description or None,
-        item_key=item_key or None, owner_person_id=_person(owner),
+        item_key=item_key or None, owner_person_id=form_person(owner),
     )  # fmt: skip
     return _back(key, "#open")
 
@@ -75,7 +66,7 @@ def confirm(
 ) -> RedirectResponse:
     state = request.app.state
     svc.confirm_candidate(
-        state.db, state.workspace_config, actor, key, signal_key, now=_now(), owner_person_id=_person(owner)
+        state.db, state.workspace_config, actor, key, signal_key, now=_now(), owner_person_id=form_person(owner)
     )
     return _back(key, "#open")
 
@@ -102,7 +93,7 @@ def update(
     """``action``: ``owner`` (with ``owner``), ``escalate``, ``de-escalate`` or ``resolve`` (with a note)."""
     db = request.app.state.db
     if action == "owner":
-        svc.update_impediment(db, actor, key, impediment_id, now=_now(), owner_person_id=_person(owner))
+        svc.update_impediment(db, actor, key, impediment_id, now=_now(), owner_person_id=form_person(owner))
     elif action in ("escalate", "de-escalate"):
         step = 1 if action == "escalate" else -1
         svc.update_impediment(db, actor, key, impediment_id, now=_now(), escalate=step)

@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from cadence.domain.errors import InputError
 from cadence.http.security import require_actor
 from cadence.http.templating import templates
 from cadence.services.access import Actor
@@ -27,6 +26,7 @@ from cadence.services.sprint_planning import (
 )
 from cadence.services.time_off import add_time_off, delete_time_off
 from cadence.web import formatting as _formatting  # noqa: F401 - registers the template filters
+from cadence.web.forms import form_date
 
 __all__ = ["router"]
 
@@ -35,15 +35,6 @@ router = APIRouter(include_in_schema=False)
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _date(value: str, label: str) -> dt.date | None:
-    if not value.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(f"{label} '{value}' is not a date such as 2026-07-06") from None
 
 
 def _page(request: Request, view: dict[str, Any], plans: list[dict[str, Any]]) -> HTMLResponse:
@@ -61,7 +52,9 @@ def planning(
     request: Request, key: str, start: str = "", end: str = "", actor: Actor = Depends(require_actor)
 ) -> HTMLResponse:
     db, config = request.app.state.db, request.app.state.workspace_config
-    view = planning_preview(db, config, actor, key, now=_now(), start=_date(start, "start"), end=_date(end, "end"))
+    view = planning_preview(
+        db, config, actor, key, now=_now(), start=form_date(start, "start"), end=form_date(end, "end")
+    )
     return _page(request, view, list_plans(db, actor, key))
 
 
@@ -77,7 +70,7 @@ def start_plan(
 ) -> RedirectResponse:
     plan = create_plan(
         request.app.state.db, request.app.state.workspace_config, actor, key, now=_now(),
-        start=_date(start, "start"), end=_date(end, "end"), name=name or None, goal=goal or None,
+        start=form_date(start, "start"), end=form_date(end, "end"), name=name or None, goal=goal or None,
     )  # fmt: skip
     return RedirectResponse(f"/teams/{key}/planning/{plan['plan']['id']}", status_code=303)
 
@@ -94,10 +87,10 @@ def enter_time_off(
     plan_id: str = Form(""),
     actor: Actor = Depends(require_actor),
 ) -> RedirectResponse:
-    first = _date(start_on, "start")
+    first = form_date(start_on, "start")
     assert first is not None  # the field is required
     add_time_off(
-        request.app.state.db, actor, key, start_on=first, end_on=_date(end_on, "end") or first, now=_now(),
+        request.app.state.db, actor, key, start_on=first, end_on=form_date(end_on, "end") or first, now=_now(),
         person_id=int(person_id) if person_id.strip().isdigit() else None, day_fraction=day_fraction,
         note=note or None,
     )  # fmt: skip

@@ -16,6 +16,7 @@ from cadence.http.templating import templates
 from cadence.services import risks as svc
 from cadence.services.access import Actor
 from cadence.web import formatting as _formatting  # noqa: F401 - registers the template filters
+from cadence.web.forms import form_date, form_person
 
 __all__ = ["router"]
 
@@ -26,31 +27,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _person(value: str) -> int | None:
-    """A person id from a select (empty: nobody)."""
-    value = value.strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise InputError(f"'{value}' is not a person", owner=value)
-    return int(value)
-
-
 def _level(value: str, what: str) -> int:
     value = value.strip()
     if not value.isdigit():
         raise InputError(f"{what} must be a whole number from 1 to 5, not '{value}'", **{what: value})
     return int(value)
-
-
-def _date(value: str, what: str) -> dt.date | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{what} '{value}' is not a date (YYYY-MM-DD)", **{what: value}) from None
 
 
 def _back(key: str, anchor: str = "") -> RedirectResponse:
@@ -86,9 +67,9 @@ def create(
     state = request.app.state
     svc.create_risk(
         state.db, state.workspace_config, actor, key, title=title, probability=_level(probability, "probability"),
-        impact=_level(impact, "impact"), now=_now(), description=description or None, owner_person_id=_person(owner),
-        review_on=_date(review_on, "review_on"), roam=roam or None, epic_key=epic_key or None,
-        fix_version=fix_version or None,
+        impact=_level(impact, "impact"), now=_now(), description=description or None,
+        owner_person_id=form_person(owner), review_on=form_date(review_on, "review_on"), roam=roam or None,
+        epic_key=epic_key or None, fix_version=fix_version or None,
     )  # fmt: skip
     return _back(key, "#register")
 
@@ -136,8 +117,8 @@ def update(
     db, config = state.db, state.workspace_config
     if action == "edit":
         svc.update_risk(
-            db, config, actor, key, risk_id, now=_now(), owner_person_id=_person(owner),
-            review_on=_date(review_on, "review_on"), roam=roam or None, epic_key=epic_key or None,
+            db, config, actor, key, risk_id, now=_now(), owner_person_id=form_person(owner),
+            review_on=form_date(review_on, "review_on"), roam=roam or None, epic_key=epic_key or None,
             fix_version=fix_version or None,
         )  # fmt: skip
     elif action in ("close", "reopen"):
@@ -178,6 +159,6 @@ def mitigate(
     state = request.app.state
     svc.add_mitigation(
         state.db, state.workspace_config, actor, key, risk_id, title=title, now=_now(),
-        owner_person_id=_person(owner), due_on=_date(due_on, "due_on"),
+        owner_person_id=form_person(owner), due_on=form_date(due_on, "due_on"),
     )  # fmt: skip
     return _to_risk(key, risk_id)
