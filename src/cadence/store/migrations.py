@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from cadence.domain.errors import SchemaMismatch
 from cadence.store.database import Database
 from cadence.store.schema import Base
 
-__all__ = ["SchemaState", "downgrade", "drift", "require_current", "schema_state", "upgrade"]
+__all__ = ["SchemaState", "downgrade", "drift", "require_current", "revisions", "schema_state", "upgrade"]
 
 _SCRIPTS = Path(__file__).with_name("migrations")
 
@@ -50,6 +52,15 @@ def schema_state(db: Database) -> SchemaState:
         current = MigrationContext.configure(conn).get_current_revision()
     known = current is None or _revision_known(scripts, current)
     return SchemaState(current=current, head=head, known=known)
+
+
+def revisions() -> list[tuple[str, str | None]]:
+    """Every shipped revision as (revision, the one it revises), oldest first."""
+    scripts = ScriptDirectory.from_config(_config())
+    chain = [
+        (str(r.revision), None if r.down_revision is None else str(r.down_revision)) for r in scripts.walk_revisions()
+    ]
+    return chain[::-1]
 
 
 def _revision_known(scripts: ScriptDirectory, revision: str) -> bool:
@@ -90,12 +101,44 @@ def require_current(db: Database) -> SchemaState:
     return state
 
 
+@contextlib.contextmanager
+def _migrating(db: Database) -> Iterator[Connection]:
+    """One transaction for the migration; on SQLite with foreign keys off while it runs, checked after.
+
+    SQLite cannot drop or alter a column in place: Alembic's batch mode copies the table, drops the old one and
+    renames the copy. With foreign keys on, dropping the old table runs its children's ``ON DELETE CASCADE`` — a
+    downgrade of the ticket columns emptied ``ticket_events``. SQLite ignores the pragma inside a transaction, so it
+    is switched off before the transaction begins, and ``PRAGMA foreign_key_check`` must come back empty before the
+    migration commits.
+    """
+    if db.kind != "sqlite":
+        with db.begin() as conn:
+            yield conn
+        return
+    with db.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        conn.commit()
+        try:
+            with conn.begin():
+                yield conn
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise SchemaMismatch(
+                        f"the migration would leave {len(broken)} row(s) pointing at missing rows "
+                        f"(first: table {broken[0][0]}, row {broken[0][1]}); nothing was changed",
+                        violations=len(broken),
+                    )
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+            conn.commit()
+
+
 def upgrade(db: Database, revision: str = "head") -> SchemaState:
     state = schema_state(db)
     if not state.known:
         require_current(db)
     db.schema_verified = None
-    with db.begin() as conn:
+    with _migrating(db) as conn:
         command.upgrade(_config(conn), revision)
     return schema_state(db)
 
@@ -105,7 +148,7 @@ def downgrade(db: Database, revision: str) -> SchemaState:
     if not require_known.known:
         require_current(db)
     db.schema_verified = None
-    with db.begin() as conn:
+    with _migrating(db) as conn:
         command.downgrade(_config(conn), revision)
     return schema_state(db)
 
