@@ -80,14 +80,56 @@ def parse_week(text: str) -> IsoWeek:
     return IsoWeek(year, week)
 
 
-def _figure(
-    key: str, label: str, value: Any, previous: Any, unit: str, why: str, better: str | None = None
-) -> dict[str, Any]:
-    """One line of the report; ``better`` (``up``|``down``) says which direction of change is good."""
+_FIGURES: dict[str, tuple[str, str, str, str]] = {
+    # key: (label, unit, why it matters, which direction is better)
+    "throughput": ("Items delivered", "items",
+                   "What reached users; a drop while WIP holds means work is stuck, not finished.", "up"),
+    "velocity": ("Velocity of the last closed sprint", "points",
+                 "The pace to plan the next sprint with; compared with the sprint before.", "up"),
+    "say_do": ("Say/do of the last closed sprint", "share",
+               "How far commitments can be trusted; below 80 % means plans promise more than the team delivers.", "up"),
+    "cycle_time_p50": ("Cycle time P50", "days", "The typical time from commitment to delivery.", "down"),
+    "cycle_time_p85": ("Cycle time P85", "days", "The promise to make: 85 % of items finish within it.", "down"),
+    "wip": ("Average WIP", "items",
+            "More work in progress at the same throughput means longer waits (Little's law).", "down"),
+    "ageing": ("Open items older than cycle-time P85", "items",
+               "Items already late by the team's own standard; counted now, so there is no previous week.", "down"),
+    "escaped_defects": ("Escaped defects", "bugs",
+                        "Bugs users found (linked to a ticket or labelled production): what testing missed.", "down"),
+    "reopen_rate": ("Reopen rate", "share", "Delivered items sent back: rework that throughput counted twice.", "down"),
+    "sla_{goal}": ("SLA attainment, {name}", "share",
+                   "Promises kept to customers; each breach is a customer who waited too long.", "up"),
+    "sla_{goal}_breached": ("SLA breaches, {name}", "tickets",
+                            "Breaches rising means the queue outgrows the people on duty.", "down"),
+    "risks_open": ("Open risks", "risks", "Known threats to delivery that nobody has resolved yet.", "down"),
+    "risks_high": ("Open risks scoring 15 or more", "risks",
+                   "High exposure (probability x impact of 15-25) needs an owner and a mitigation now.", "down"),
+    "impediments_open": ("Open impediments", "impediments",
+                         "Each one is work that cannot move until someone outside the team acts.", "down"),
+    "impediments_age": ("Median age of open impediments", "days",
+                        "Old impediments mean escalation is not working.", "down"),
+    "actions_open": ("Open actions", "actions",
+                     "Improvements agreed and not yet done; counted now, so there is no previous week.", "down"),
+    "actions_overdue": ("Overdue actions", "actions",
+                        "Agreed improvements that slipped: the retro loses credibility with each one.", "down"),
+    "actions_completion": ("Action completion rate (12 weeks)", "share",
+                           "Of the actions due, the share done on time: whether the team follows through.", "up"),
+    "forecast_p85": ("Items in the next 2 weeks (85 % likely at least)", "items",
+                     "The safe number to promise stakeholders for the next two weeks.", "up"),
+    "forecast_p50": ("Items in the next 2 weeks (50 % likely at least)", "items",
+                     "A coin-flip outcome: do not promise it.", "up"),
+}  # fmt: skip
+"""What each figure of the report is called, in what unit, why it matters and which way is better."""
+
+
+def _figure(key: str, value: Any, previous: Any, **names: str) -> dict[str, Any]:
+    """One line of the report from its definition in ``_FIGURES``; ``names`` fill a templated key and label
+    (``sla_{goal}``)."""
+    label, unit, why, better = _FIGURES[key]
     change = value - previous if isinstance(value, int | float) and isinstance(previous, int | float) else None
     return {
-        "key": key,
-        "label": label,
+        "key": key.format(**names),
+        "label": label.format(**names),
         "value": value,
         "previous": previous,
         "change": change,
@@ -95,6 +137,13 @@ def _figure(
         "better": better,
         "why": why,
     }
+
+
+def _section(key: str, title: str, figures: list[dict[str, Any]], note: str | None = None) -> dict[str, Any]:
+    section: dict[str, Any] = {"key": key, "title": title, "figures": figures}
+    if note is not None or key == "support":
+        section["note"] = note
+    return section
 
 
 def _week_end(week: IsoWeek, zone: str, now: dt.datetime) -> dt.datetime:
@@ -162,276 +211,67 @@ def team_report(
     sprints = _sprints(span, end)
     last_sprint, prior_sprint = [*sprints, {}, {}][:2]
 
-    sections: list[dict[str, Any]] = []
-    sections.append(
-        {
-            "key": "delivery",
-            "title": "Delivery",
-            "figures": [
-                _figure(
-                    "throughput",
-                    "Items delivered",
-                    _throughput(cur),
-                    _throughput(prev),
-                    "items",
-                    "What reached users; a drop while WIP holds means work is stuck, not finished.",
-                    "up",
-                ),
-                _figure(
-                    "velocity",
-                    "Velocity of the last closed sprint",
-                    last_sprint.get("completed_points"),
-                    prior_sprint.get("completed_points"),
-                    "points",
-                    "The pace to plan the next sprint with; compared with the sprint before.",
-                    "up",
-                ),
-                _figure(
-                    "say_do",
-                    "Say/do of the last closed sprint",
-                    last_sprint.get("say_do_points"),
-                    prior_sprint.get("say_do_points"),
-                    "share",
-                    "How far commitments can be trusted; below 80 % means plans promise more than the team delivers.",
-                    "up",
-                ),
-            ],
-            "note": f"Last closed sprint: {last_sprint['name']}." if last_sprint else "No sprint closed in 8 weeks.",
-        }
-    )
-    sections.append(
-        {
-            "key": "flow",
-            "title": "Flow",
-            "figures": [
-                _figure(
-                    "cycle_time_p50",
-                    "Cycle time P50",
-                    cur["cycle_time"]["p50"],
-                    prev["cycle_time"]["p50"],
-                    "days",
-                    "The typical time from commitment to delivery.",
-                    "down",
-                ),
-                _figure(
-                    "cycle_time_p85",
-                    "Cycle time P85",
-                    cur["cycle_time"]["p85"],
-                    prev["cycle_time"]["p85"],
-                    "days",
-                    "The promise to make: 85 % of items finish within it.",
-                    "down",
-                ),
-                _figure(
-                    "wip",
-                    "Average WIP",
-                    cur["little_law"]["average_wip"],
-                    prev["little_law"]["average_wip"],
-                    "items",
-                    "More work in progress at the same throughput means longer waits (Little's law).",
-                    "down",
-                ),
-                _figure(
-                    "ageing",
-                    "Open items older than cycle-time P85",
-                    _ageing(cur),
-                    None,
-                    "items",
-                    "Items already late by the team's own standard; counted now, so there is no previous week.",
-                    "down",
-                ),
-            ],
-        }
-    )
-    sections.append(
-        {
-            "key": "quality",
-            "title": "Quality",
-            "figures": [
-                _figure(
-                    "escaped_defects",
-                    "Escaped defects",
-                    cur["escaped_defects"]["escaped"],
-                    prev["escaped_defects"]["escaped"],
-                    "bugs",
-                    "Bugs users found (linked to a ticket or labelled production): what testing missed.",
-                    "down",
-                ),
-                _figure(
-                    "reopen_rate",
-                    "Reopen rate",
-                    cur["reopen_rate"]["rate"],
-                    prev["reopen_rate"]["rate"],
-                    "share",
-                    "Delivered items sent back: rework that throughput counted twice.",
-                    "down",
-                ),
-            ],
-        }
-    )
+    last_note = f"Last closed sprint: {last_sprint['name']}." if last_sprint else "No sprint closed in 8 weeks."
+    sections = [
+        _section("delivery", "Delivery", [
+            _figure("throughput", _throughput(cur), _throughput(prev)),
+            _figure("velocity", last_sprint.get("completed_points"), prior_sprint.get("completed_points")),
+            _figure("say_do", last_sprint.get("say_do_points"), prior_sprint.get("say_do_points")),
+        ], last_note),
+        _section("flow", "Flow", [
+            _figure("cycle_time_p50", cur["cycle_time"]["p50"], prev["cycle_time"]["p50"]),
+            _figure("cycle_time_p85", cur["cycle_time"]["p85"], prev["cycle_time"]["p85"]),
+            _figure("wip", cur["little_law"]["average_wip"], prev["little_law"]["average_wip"]),
+            _figure("ageing", _ageing(cur), None),
+        ]),
+        _section("quality", "Quality", [
+            _figure("escaped_defects", cur["escaped_defects"]["escaped"], prev["escaped_defects"]["escaped"]),
+            _figure("reopen_rate", cur["reopen_rate"]["rate"], prev["reopen_rate"]["rate"]),
+        ]),
+    ]  # fmt: skip
     role = actor.role_in(team.id)
     if role is not None and role.covers(Role.SUPPORT):
         sla, sla_prev = _support(db, config, actor, key, week, now), _support(db, config, actor, key, previous, now)
         figures = []
         for goal in sorted(set(sla) | set(sla_prev)):
             this, before = sla.get(goal, {}), sla_prev.get(goal, {})
-            name = goal.replace("_", " ")
-            figures.append(
-                _figure(
-                    f"sla_{goal}",
-                    f"SLA attainment, {name}",
-                    this.get("attainment"),
-                    before.get("attainment"),
-                    "share",
-                    "Promises kept to customers; each breach is a customer who waited too long.",
-                    "up",
-                )
-            )
-            figures.append(
-                _figure(
-                    f"sla_{goal}_breached",
-                    f"SLA breaches, {name}",
-                    this.get("breached", 0),
-                    before.get("breached", 0),
-                    "tickets",
-                    "Breaches rising means the queue outgrows the people on duty.",
-                    "down",
-                )
-            )
-        sections.append(
-            {
-                "key": "support",
-                "title": "Support SLAs",
-                "figures": figures,
-                "note": None if figures else "No SLA goal was met or breached in these two weeks.",
-            }
-        )
+            names = {"goal": goal, "name": goal.replace("_", " ")}
+            figures.append(_figure("sla_{goal}", this.get("attainment"), before.get("attainment"), **names))
+            figures.append(_figure("sla_{goal}_breached", this.get("breached", 0), before.get("breached", 0), **names))
+        note = None if figures else "No SLA goal was met or breached in these two weeks."
+        sections.append(_section("support", "Support SLAs", figures, note))
     with db.connect() as conn:
         risks = report_risks(conn, team.id)
     open_now, open_before = _open_risks(risks, end), _open_risks(risks, prev_end)
     top = sorted(open_now, key=lambda r: (-r.probability * r.impact, r.id))[:TOP_RISKS]
-    high = [r for r in open_now if r.probability * r.impact >= 15]
-    sections.append(
-        {
-            "key": "risks",
-            "title": "Risks",
-            "figures": [
-                _figure(
-                    "risks_open",
-                    "Open risks",
-                    len(open_now),
-                    len(open_before),
-                    "risks",
-                    "Known threats to delivery that nobody has resolved yet.",
-                    "down",
-                ),
-                _figure(
-                    "risks_high",
-                    "Open risks scoring 15 or more",
-                    len(high),
-                    sum(1 for r in open_before if r.probability * r.impact >= 15),
-                    "risks",
-                    "High exposure (probability x impact of 15-25) needs an owner and a mitigation now.",
-                    "down",
-                ),
-            ],
-        }
-    )
+    high, high_before = ([r for r in group if r.probability * r.impact >= 15] for group in (open_now, open_before))
     imp, imp_prev = (impediment_metrics(db, actor, key, now=at) for at in (end, prev_end))
-    sections.append(
-        {
-            "key": "impediments",
-            "title": "Impediments",
-            "figures": [
-                _figure(
-                    "impediments_open",
-                    "Open impediments",
-                    imp["open"],
-                    imp_prev["open"],
-                    "impediments",
-                    "Each one is work that cannot move until someone outside the team acts.",
-                    "down",
-                ),
-                _figure(
-                    "impediments_age",
-                    "Median age of open impediments",
-                    imp["age_median_days"],
-                    imp_prev["age_median_days"],
-                    "days",
-                    "Old impediments mean escalation is not working.",
-                    "down",
-                ),
-            ],
-        }
-    )
     act, act_prev = (action_summary(db, actor, key, now=at) for at in (end, prev_end))
-    sections.append(
-        {
-            "key": "actions",
-            "title": "Actions",
-            "figures": [
-                _figure(
-                    "actions_open",
-                    "Open actions",
-                    act["open"],
-                    None,
-                    "actions",
-                    "Improvements agreed and not yet done; counted now, so there is no previous week.",
-                    "down",
-                ),
-                _figure(
-                    "actions_overdue",
-                    "Overdue actions",
-                    act["overdue"],
-                    act_prev["overdue"],
-                    "actions",
-                    "Agreed improvements that slipped: the retro loses credibility with each one.",
-                    "down",
-                ),
-                _figure(
-                    "actions_completion",
-                    "Action completion rate (12 weeks)",
-                    act["completion"]["rate"],
-                    act_prev["completion"]["rate"],
-                    "share",
-                    "Of the actions due, the share done on time: whether the team follows through.",
-                    "up",
-                ),
-            ],
-        }
-    )
     fc, fc_prev = (
         team_forecast(
             db, config, key, now=at, until=at.astimezone(ZoneInfo(zone)).date() + dt.timedelta(days=FORECAST_DAYS)
         )["how_many"]["items"]
         for at in (end, prev_end)
     )
-    sections.append(
-        {
-            "key": "forecast",
-            "title": "Forecast",
-            "figures": [
-                _figure(
-                    "forecast_p85",
-                    "Items in the next 2 weeks (85 % likely at least)",
-                    fc["85"],
-                    fc_prev["85"],
-                    "items",
-                    "The safe number to promise stakeholders for the next two weeks.",
-                    "up",
-                ),
-                _figure(
-                    "forecast_p50",
-                    "Items in the next 2 weeks (50 % likely at least)",
-                    fc["50"],
-                    fc_prev["50"],
-                    "items",
-                    "A coin-flip outcome: do not promise it.",
-                    "up",
-                ),
-            ],
-        }
-    )
+    sections += [
+        _section("risks", "Risks", [
+            _figure("risks_open", len(open_now), len(open_before)),
+            _figure("risks_high", len(high), len(high_before)),
+        ]),
+        _section("impediments", "Impediments", [
+            _figure("impediments_open", imp["open"], imp_prev["open"]),
+            _figure("impediments_age", imp["age_median_days"], imp_prev["age_median_days"]),
+        ]),
+        _section("actions", "Actions", [
+            _figure("actions_open", act["open"], None),
+            _figure("actions_overdue", act["overdue"], act_prev["overdue"]),
+            _figure("actions_completion", act["completion"]["rate"], act_prev["completion"]["rate"]),
+        ]),
+        _section("forecast", "Forecast", [
+            _figure("forecast_p85", fc["85"], fc_prev["85"]),
+            _figure("forecast_p50", fc["50"], fc_prev["50"]),
+        ]),
+    ]  # fmt: skip
     return {
         "team": {"key": team.key, "name": team.name},
         "week": week.label,
@@ -478,8 +318,6 @@ def department_report(
         if found:
             value = sum(f["value"] or 0 for f in found)
             before = sum(f["previous"] or 0 for f in found)
-            totals.append(
-                _figure(name, found[0]["label"], value, before, found[0]["unit"], found[0]["why"], found[0]["better"])
-            )
+            totals.append(_figure(name, value, before))
     weeks = sorted({t["week"] for t in teams})
     return {"weeks": weeks, "generated_at": now.isoformat(), "totals": totals, "teams": teams}
