@@ -74,6 +74,7 @@ DEFINED = [
             "wip_above_limit",
             "ageing_rising",
             "sla_breaches_rising",
+            "forecast_deadline",
             "ready_backlog_low",
             "key_person_concentration",
             "suggested_probability",

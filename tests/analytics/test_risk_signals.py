@@ -248,3 +248,70 @@ def test_rules_refuse_nonsense() -> None:
         rs.RiskRules(baseline_sprints=2, min_baseline_sprints=3)
     with pytest.raises(ValueError, match="wip_limit"):
         rs.RiskRules(wip_limit=-1)
+
+
+def scope_forecast_result(
+    *, remaining: int, p50: str | None, p85: str | None, growth: float | None = 0.25, kind: str = "version"
+) -> dict[str, object]:
+    """What ``services/forecasts.scope_forecast`` returns, cut to the keys the deadline rule reads."""
+    window = {"from": "2024-04-08", "to": "2024-06-02", "added": 5, "removed": 0, "delivered": 20}
+    return {
+        "scope": {"kind": kind, "value": "2.4" if kind == "version" else "OPS-7"},
+        "counts": {"total": 40, "delivered": 40 - remaining, "removed": 0, "remaining": remaining},
+        "growth": window | {"measured": growth},
+        "when": {"finishes": growth is not None, "dates": {"50": p50, "70": None, "85": p85, "95": None}},
+    }
+
+
+def test_forecast_past_its_deadline() -> None:
+    today = dt.date(2024, 6, 3)
+    late = scope_forecast_result(remaining=12, p50="2024-06-20", p85="2024-06-28")
+    # P85 28 June against a deadline on 14 June: 14 days late (more than 7, at most 28) -> probability 4.
+    [signal] = rs.forecast_deadline(late, RULES, deadline=dt.date(2024, 6, 14), today=today)
+    assert signal["signal_key"] == "forecast_deadline:version:2.4"
+    assert signal["evidence"] == {
+        "scope_kind": "version", "scope": "2.4", "deadline": "2024-06-14", "remaining_items": 12,
+        "p50_date": "2024-06-20", "p85_date": "2024-06-28", "days_late_p85": 14, "days_to_deadline": 11,
+        "finishes": True, "growth": 0.25, "growth_window": ["2024-04-08", "2024-06-02"], "added_items": 5,
+        "delivered_items": 20, "notice_days": 28,
+    }  # fmt: skip
+    assert signal["reason"] == (
+        "12 items of version 2.4 remain; at the team's pace and a scope growth of 0.25 new items per delivered item "
+        "the forecast's P85 date is 2024-06-28 (P50 2024-06-20), 14 days after its deadline 2024-06-14"
+    )
+    assert (signal["probability"], signal["impact"]) == (4, 4)
+    # 1 day late -> 3; 29 days late -> 5; on the deadline itself, or before it, nothing.
+    assert rs.forecast_deadline(late, RULES, deadline=dt.date(2024, 6, 27), today=today)[0]["probability"] == 3
+    assert rs.forecast_deadline(late, RULES, deadline=dt.date(2024, 5, 30), today=today)[0]["probability"] == 5
+    assert rs.forecast_deadline(late, RULES, deadline=dt.date(2024, 6, 28), today=today) == []
+    assert rs.forecast_deadline(late, RULES, deadline=dt.date(2024, 7, 31), today=today) == []
+    # Nothing left: silent even past the deadline.
+    done = scope_forecast_result(remaining=0, p50="2024-06-03", p85="2024-06-03")
+    assert rs.forecast_deadline(done, RULES, deadline=dt.date(2024, 5, 1), today=today) == []
+
+
+def test_a_scope_that_never_finishes_is_flagged_once_its_deadline_nears() -> None:
+    today = dt.date(2024, 6, 3)
+    never = scope_forecast_result(remaining=9, p50=None, p85=None, growth=None, kind="epic")
+    # The deadline 28 days away (the notice): flagged, probability 5; 29 days away: still being filled, silent.
+    [signal] = rs.forecast_deadline(never, RULES, deadline=dt.date(2024, 7, 1), today=today)
+    assert signal["signal_key"] == "forecast_deadline:epic:OPS-7" and signal["title"] == (
+        "Epic OPS-7 forecast past its deadline"
+    )
+    assert signal["evidence"]["days_late_p85"] is None and signal["evidence"]["finishes"] is False
+    assert signal["reason"] == (
+        "At current rates epic OPS-7 never finishes: from 2024-04-08 to 2024-06-02 5 items were added to it and "
+        "20 delivered; 9 items remain and its deadline 2024-07-01 is 28 days away"
+    )
+    assert signal["probability"] == 5
+    assert rs.forecast_deadline(never, RULES, deadline=dt.date(2024, 7, 2), today=today) == []
+    past = rs.forecast_deadline(never, RULES, deadline=dt.date(2024, 5, 31), today=today)
+    assert past[0]["reason"].endswith("its deadline 2024-05-31 passed 3 days ago")
+    notice = dataclasses.replace(RULES, deadline_notice_days=60)
+    assert rs.forecast_deadline(never, notice, deadline=dt.date(2024, 7, 2), today=today) != []
+    # Growth below 1 but no throughput at all: no P85 date either.
+    idle = scope_forecast_result(remaining=3, p50=None, p85=None, growth=0.0)
+    [stalled] = rs.forecast_deadline(idle, RULES, deadline=dt.date(2024, 6, 10), today=today)
+    assert stalled["reason"] == (
+        "3 items of version 2.4 remain and the forecast gives no P85 date; its deadline 2024-06-10 is 7 days away"
+    )

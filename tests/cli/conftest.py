@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -21,6 +23,8 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Callable[..., obje
     def invoke(url: str, *args: str) -> object:
         monkeypatch.setenv("CADENCE_DATABASE_URL", url)
         monkeypatch.setenv("CADENCE_DATA_DIR", str(tmp_path))
+        if "CADENCE_WORKSPACE_FILE" not in os.environ:  # never the working directory's cadence.toml
+            monkeypatch.setenv("CADENCE_WORKSPACE_FILE", str(Path(str(tmp_path)) / "cadence.toml"))
         context.settings.cache_clear()
         return runner.invoke(app, list(args))
 

@@ -65,3 +65,25 @@ def test_a_bad_until_date_is_an_input_error(cli, sqlite_url: str) -> None:
     result = cli(sqlite_url, "seed", "--demo", "--until", "30/06/2026")
     assert result.exit_code == 6
     assert "YYYY-MM-DD" in result.output
+
+
+def test_the_demo_gets_its_deadlines_in_a_new_workspace_file_never_over_an_existing_one(
+    cli, sqlite_url: str, tmp_path, monkeypatch
+) -> None:
+    workspace = tmp_path / "workspace.toml"
+    monkeypatch.setenv("CADENCE_WORKSPACE_FILE", str(workspace))
+    assert cli(sqlite_url, "db", "upgrade").exit_code == 0
+    result = cli(sqlite_url, "seed", "--demo", "--scale", "0.1", "--seed", "11", "--until", "2026-06-30")
+    assert result.exit_code == 0, result.output
+    text = workspace.read_text(encoding="utf-8")
+    assert "[teams.PLAT.deadlines]" in text and '"epic:' in text
+    assert "2026-07-10" in text  # the promised epic: ten days after the last day (docs/demo.md)
+    from cadence.services.workspace_config import load_workspace_config
+
+    assert load_workspace_config(workspace).for_team("PLAT").deadlines  # the file loads, deadlines and all
+    workspace.write_text("# mine\n", encoding="utf-8")
+    other = tmp_path / "other.db"
+    assert cli(f"sqlite:///{other}", "db", "upgrade").exit_code == 0
+    again = cli(f"sqlite:///{other}", "seed", "--demo", "--scale", "0.1", "--seed", "11", "--until", "2026-06-30")
+    assert again.exit_code == 0 and "deadlines were not added" in again.output
+    assert workspace.read_text(encoding="utf-8") == "# mine\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import holidays
 import polars as pl
@@ -538,3 +539,70 @@ def test_scale_adds_teams_and_volume() -> None:
     assert _number(per_team.min()) >= 5 and _number(per_team.max()) <= 7
     with pytest.raises(ValueError, match="scale"):
         generate_demo(scale=0, until=UNTIL)
+
+
+def test_teams_fixes_the_team_count_and_shares_the_scaled_volume_among_them() -> None:
+    # scale 3 is ~6,000 items and ~4,500 tickets; with teams=2 they fall on SUP and PLAT alone (~3,000 each)
+    big = generate_demo(seed=7, scale=3.0, teams=2, until=UNTIL)
+    assert big.teams.get_column("key").to_list() == ["SUP", "PLAT"]
+    assert 5400 <= big.items.height <= 6600
+    assert 4200 <= big.tickets.height <= 4800
+    per_team = dict(big.items.group_by("team").len().iter_rows())
+    assert 2400 <= per_team["SUP"] <= 3600 and 2400 <= per_team["PLAT"] <= 3600
+    assert demo_scenario(until=UNTIL, scale=3.0, teams=2) == demo_scenario(until=UNTIL, scale=1.0)
+    four = generate_demo(seed=7, scale=1.0, teams=4, until=UNTIL)
+    assert four.teams.height == 4 and 1700 <= four.items.height <= 2300
+    with pytest.raises(ValueError, match="teams"):
+        generate_demo(scale=1.0, teams=1, until=UNTIL)
+
+
+def test_the_top_of_the_backlog_is_refined_for_about_two_sprints(demo: DemoWorkspace) -> None:
+    """docs/demo.md: the highest-ranked backlog items carry acceptance criteria and a recent update, about two
+    sprints of points (1.7-2.5 times the points delivered per fortnight over six weeks); the long tail does not."""
+    since = UNTIL_END - dt.timedelta(days=42)
+    for team in ("SUP", "PLAT"):
+        items = demo.items.filter(pl.col("team") == team)
+        backlog = items.filter(pl.col("status") == "Backlog").sort("rank")
+        refined = backlog.filter(pl.col("description").str.contains("\nAcceptance criteria:\n- Given "))
+        per_fortnight = _number(
+            items.filter((pl.col("resolution") == "Done") & (pl.col("resolved_at") > since))["estimate"].sum()
+        ) * 14 / 42  # fmt: skip
+        points = _number(refined["estimate"].sum())
+        assert 1.5 * per_fortnight <= points <= 3 * per_fortnight, (team, points, per_fortnight)
+        # sized, no bigger than 5 points (bigger ones are split first), refined in the last two weeks
+        assert refined["estimate"].is_not_null().all() and _number(refined["estimate"].max()) <= 5
+        assert (refined["updated_at"] >= UNTIL_END - dt.timedelta(days=15)).all()
+        assert (refined["updated_at"] <= UNTIL_END).all() and (refined["updated_at"] > refined["created_at"]).all()
+        # at the top: half or more of the items ranked down to the last refined one are refined (the others lack an
+        # estimate or are too big); the tail is untouched
+        last = _number(refined["rank"].max())
+        top = backlog.filter(pl.col("rank") <= last)
+        assert refined.height >= 0.5 * top.height
+        tail = backlog.filter(pl.col("rank") > last)
+        assert tail.height >= backlog.height / 6
+        assert not tail["description"].fill_null("").str.contains("Acceptance criteria:").any()
+
+
+def test_the_deadlines_promise_the_epics_under_way(demo: DemoWorkspace, tmp_path: Path) -> None:
+    from cadence.connectors.demo.deadlines import PROMISE_DAYS, deadlines_toml, demo_deadlines
+    from cadence.services.workspace_config import load_workspace_config
+
+    deadlines = demo_deadlines(demo.items, ["SUP", "PLAT"], UNTIL)
+    open_epics = (
+        demo.items.filter(pl.col("epic_key").is_not_null())
+        .group_by("team", "epic_key")
+        .agg((pl.col("status") != "Done").sum().alias("left"), (pl.col("resolution") == "Done").sum().alias("done"))
+        .filter((pl.col("left") > 0) & (pl.col("done") > 0))
+    )
+    for team in ("SUP", "PLAT"):
+        under_way = open_epics.filter(pl.col("team") == team)
+        assert set(deadlines[team]) == {f"epic:{e}" for e in under_way["epic_key"]}
+    # PLAT (the bad sprint's team) promised its epic with the most items left for ten days after the last day.
+    promised = {k: d for k, d in deadlines["PLAT"].items() if d == UNTIL + dt.timedelta(days=PROMISE_DAYS)}
+    most = open_epics.filter(pl.col("team") == "PLAT").sort("left", "epic_key", descending=[True, False])
+    assert list(promised) == [f"epic:{most['epic_key'][0]}"]
+    others = {d for team in deadlines for k, d in deadlines[team].items() if k not in promised}
+    assert others == {dt.date(2026, 8, 31)}
+    path = tmp_path / "cadence.toml"
+    path.write_text(deadlines_toml(deadlines), encoding="utf-8")
+    assert {team: dict(load_workspace_config(path).for_team(team).deadlines) for team in deadlines} == deadlines

@@ -27,6 +27,7 @@ __all__ = [
     "RiskRules",
     "ageing_rising",
     "carry_over_rising",
+    "forecast_deadline",
     "interrupt_share_rising",
     "key_person_concentration",
     "ready_backlog_low",
@@ -47,6 +48,7 @@ RULES: tuple[str, ...] = (
     "wip_above_limit",
     "ageing_rising",
     "sla_breaches_rising",
+    "forecast_deadline",
     "ready_backlog_low",
     "key_person",
 )
@@ -60,6 +62,7 @@ IMPACT: dict[str, int] = {
     "wip_above_limit": 2,
     "ageing_rising": 3,
     "sla_breaches_rising": 4,
+    "forecast_deadline": 4,
     "ready_backlog_low": 3,
     "key_person": 3,
 }
@@ -92,6 +95,8 @@ class RiskRules:
     key_person_weeks: int = 12
     key_person_min_items: int = 10
     key_person_share: float = 0.6
+    deadline_notice_days: int = 28
+    """How near a deadline must be before a scope with no P85 date (it never finishes at current rates) is flagged."""
 
     def __post_init__(self) -> None:
         shares = ("scope_creep_share", "scope_creep_factor", "say_do_drop", "carry_over_rise", "interrupt_rise")
@@ -100,7 +105,7 @@ class RiskRules:
             if not 0 < value <= 10:
                 raise ValueError(f"{name} {value} must be a share above 0 (0.2 is 20 %)")
         counts = ("baseline_sprints", "min_baseline_sprints", "ageing_weeks", "min_wip_sample", "sla_weeks")
-        for name in (*counts, "sla_min_breaches", "key_person_weeks", "key_person_min_items"):
+        for name in (*counts, "sla_min_breaches", "key_person_weeks", "key_person_min_items", "deadline_notice_days"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} is {getattr(self, name)}; it must be at least 1")
         if self.min_baseline_sprints > self.baseline_sprints:
@@ -498,6 +503,80 @@ def sla_breaches_rising(
             ),
             "probability": suggested_probability(last, threshold),
             "impact": IMPACT["sla_breaches_rising"],
+        }
+    ]
+
+
+def forecast_deadline(forecast: dict[str, Any], rules: RiskRules, *, deadline: dt.date, today: dt.date) -> list[Signal]:
+    """**Forecast past its deadline**: a fix version or an epic with a deadline (``[teams.KEY.deadlines]``) whose
+    Monte Carlo "when" forecast of its remaining items (``services/forecasts.scope_forecast``: the team's daily
+    throughput, the scope's measured growth) puts the P85 date after the deadline — or gives no P85 date at all
+    (the scope grows at least as fast as it is delivered: at current rates it never finishes) while the deadline is
+    at most ``deadline_notice_days`` [28] days after today (a scope still being filled often grows that fast; it is
+    a risk once its deadline nears). Silent when nothing remains. *Days late* = P85 date - deadline. Suggested
+    probability from how late: 3 up to 7 days late, 4 up to 28, 5 beyond 28 or with no P85 date. Impact 4."""
+    remaining = int(forecast["counts"]["remaining"])
+    if remaining <= 0:
+        return []
+    kind, value = str(forecast["scope"]["kind"]), str(forecast["scope"]["value"])
+    when, growth = forecast["when"], forecast["growth"]
+    dates = when.get("dates") or {}
+    p50 = dates.get("50")
+    p85 = dates.get("85")
+    finishes = bool(when.get("finishes")) and p85 is not None
+    days_left = (deadline - today).days
+    if finishes:
+        days_late: int | None = (dt.date.fromisoformat(str(p85)) - deadline).days
+        if days_late is not None and days_late <= 0:
+            return []
+    else:
+        days_late = None
+        if days_left > rules.deadline_notice_days:
+            return []
+    probability = 5 if days_late is None or days_late > 28 else 4 if days_late > 7 else 3
+    rate = growth.get("measured")
+    what = f"{kind} {value}"
+    due = f"its deadline {deadline.isoformat()} " + (
+        f"is {days_left} days away" if days_left >= 0 else f"passed {-days_left} days ago"
+    )
+    if days_late is not None:
+        reason = (
+            f"{remaining} items of {what} remain; at the team's pace and a scope growth of {rate or 0:.2f} new items "
+            f"per delivered item the forecast's P85 date is {p85} (P50 {p50}), {days_late} days after its deadline "
+            f"{deadline.isoformat()}"
+        )
+    elif not when.get("finishes"):
+        reason = (
+            f"At current rates {what} never finishes: from {growth['from']} to {growth['to']} "
+            f"{growth['added']} items were added to it and {growth['delivered']} delivered; {remaining} items "
+            f"remain and {due}"
+        )
+    else:
+        reason = f"{remaining} items of {what} remain and the forecast gives no P85 date; {due}"
+    return [
+        {
+            "signal_key": f"forecast_deadline:{kind}:{value}",
+            "rule": "forecast_deadline",
+            "title": f"{kind.capitalize()} {value} forecast past its deadline",
+            "evidence": {
+                "scope_kind": kind,
+                "scope": value,
+                "deadline": deadline.isoformat(),
+                "remaining_items": remaining,
+                "p50_date": p50,
+                "p85_date": p85,
+                "days_late_p85": days_late,
+                "days_to_deadline": days_left,
+                "finishes": bool(when.get("finishes")),
+                "growth": rate,
+                "growth_window": [growth["from"], growth["to"]],
+                "added_items": growth["added"],
+                "delivered_items": growth["delivered"],
+                "notice_days": rules.deadline_notice_days,
+            },
+            "reason": reason,
+            "probability": probability,
+            "impact": IMPACT["forecast_deadline"],
         }
     ]
 

@@ -7,7 +7,7 @@ import datetime as dt
 import typer
 from rich.console import Console
 
-from cadence.cli.context import database
+from cadence.cli.context import database, settings
 from cadence.domain.errors import InputError
 from cadence.services.seeding import seed_demo
 
@@ -44,7 +44,20 @@ def seed(
             f"in {report.seconds:.1f} s into {db.label}.",
             soft_wrap=True,
         )
+        _write_workspace_file(report.workspace_toml)
     print_logins(report.logins)
+
+
+def _write_workspace_file(toml: str) -> None:
+    """Give the demo its workspace file (the deadlines its forecasts are held to), never over the user's own."""
+    path = settings().workspace_file
+    if not toml:
+        return
+    if path.exists():
+        console.print(f"The workspace file {path} exists, so the demo's deadlines were not added (docs/demo.md).")
+        return
+    path.write_text("# Written by 'cadence seed --demo': the demo teams' deadlines.\n\n" + toml, encoding="utf-8")
+    console.print(f"Wrote the demo's deadlines to the workspace file {path}.", soft_wrap=True)
 
 
 def print_logins(logins: tuple[object, ...]) -> None:

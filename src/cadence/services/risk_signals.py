@@ -1,13 +1,16 @@
 """Risk signals of a team: the rules of ``analytics/risk_signals`` run on its data, as proposals for the register.
 
 Read-only and side-effect free: the risks use case decides what to do with a proposal (list it beside the register,
-or create a risk keyed by its ``signal_key``). Thresholds come from ``[teams.KEY.risks]`` (docs/risk_signals.md).
+or create a risk keyed by its ``signal_key``). Thresholds come from ``[teams.KEY.risks]``, deadlines from
+``[teams.KEY.deadlines]`` (docs/risk_signals.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -15,9 +18,11 @@ from cadence.analytics import risk_signals as rs
 from cadence.analytics.history import build_history
 from cadence.analytics.milestones import item_milestones
 from cadence.analytics.workflow import Workflow
+from cadence.domain.errors import InputError
 from cadence.domain.model import Role, Team
 from cadence.services.access import Actor, access_team
 from cadence.services.backlog import backlog_health
+from cadence.services.forecasts import scope_forecast
 from cadence.services.sla import clocks_of_team
 from cadence.services.team_metrics import team_frames
 from cadence.services.workspace_config import WorkspaceConfig, workflow_from_board
@@ -37,6 +42,33 @@ def _workflow(db: Database, config: WorkspaceConfig, team: Team) -> tuple[Workfl
         stages = board_stages(conn, team.id)
     from_board = workflow_from_board(stages) if stages else None
     return from_board if from_board is not None else (settings.workflow, None)
+
+
+def _deadline_signals(
+    db: Database,
+    config: WorkspaceConfig,
+    team: Team,
+    deadlines: Mapping[str, dt.date],
+    rules: rs.RiskRules,
+    *,
+    now: dt.datetime,
+) -> list[dict[str, Any]]:
+    """The deadline rule for each ``[teams.KEY.deadlines]`` entry, on the scope forecast the forecasts page shows
+    that day (same seed, trials and measured growth). A scope no item of the team carries is skipped: it has no
+    forecast (the forecasts page names it as unknown)."""
+    today = now.astimezone(ZoneInfo(config.for_team(team.key).time_zone or team.timezone or "UTC")).date()
+    found: list[dict[str, Any]] = []
+    for name, deadline in sorted(deadlines.items()):
+        kind, _, value = name.partition(":")
+        try:
+            forecast = scope_forecast(
+                db, config, team.key, now=now, epic=value if kind == "epic" else None,
+                version=value if kind == "version" else None,
+            )  # fmt: skip
+        except InputError:
+            continue
+        found += rs.forecast_deadline(forecast, rules, deadline=deadline, today=today)
+    return found
 
 
 def team_risk_signals(
@@ -87,6 +119,7 @@ def team_risk_signals(
             now=now,
             history_start=first_clock if isinstance(first_clock, dt.datetime) else None,
         )
+    found += _deadline_signals(db, config, team, settings.deadlines, rules, now=now)
     found += rs.ready_backlog_low(backlog_health(db, config, actor, key, now=now)["ready_work"], rules)
     delivered = (
         milestones.filter("delivered")

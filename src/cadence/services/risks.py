@@ -296,6 +296,11 @@ def _decide(
         "description": found["reason"], "probability": _level(found["probability"], "probability"),
         "impact": _level(found["impact"], "impact"), "signal_key": signal_key, "evidence": found["evidence"],
     }  # fmt: skip
+    scope = found["evidence"] if isinstance(found["evidence"], dict) else {}
+    if scope.get("scope_kind") == "epic":  # a deadline signal: link the risk to the scope it threatens
+        values["epic_key"] = str(scope["scope"])
+    elif scope.get("scope_kind") == "version":
+        values["fix_version"] = str(scope["scope"])
     if accept:
         values |= {"status": "open"}
     else:

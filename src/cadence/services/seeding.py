@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from cadence.connectors.demo import DemoLogin, DemoWorkspace, generate_demo
+from cadence.connectors.demo.deadlines import deadlines_toml, demo_deadlines
 from cadence.domain.batch import RecordBatch
 from cadence.services.passwords import hash_password
 from cadence.store.accounts import find_person_id, insert_user, user_exists
@@ -27,6 +28,8 @@ class SeedReport:
     logins: tuple[DemoLogin, ...]
     ingest: IngestReport | None
     seconds: float
+    workspace_toml: str = ""
+    """The demo's workspace file (its teams' deadlines, ``connectors/demo/deadlines.py``); empty when skipped."""
 
 
 def demo_batch(workspace: DemoWorkspace) -> RecordBatch:
@@ -55,16 +58,24 @@ def demo_batch(workspace: DemoWorkspace) -> RecordBatch:
 
 
 def seed_demo(
-    db: Database, *, seed: int = 7, scale: float = 1.0, until: dt.date, if_absent: bool = False
+    db: Database,
+    *,
+    seed: int = 7,
+    scale: float = 1.0,
+    until: dt.date,
+    if_absent: bool = False,
+    teams: int | None = None,
 ) -> SeedReport:
-    """Generate the demo organisation and store it; re-running with the same arguments changes nothing."""
+    """Generate the demo organisation and store it; re-running with the same arguments changes nothing.
+
+    ``teams`` fixes the number of teams (see :func:`~cadence.connectors.demo.generate_demo`)."""
     require_current(db)
     started = time.perf_counter()
     if if_absent:
         with db.connect() as conn:
             if table_counts(conn)["items"] > 0:
                 return SeedReport(True, _stored_logins(db), None, time.perf_counter() - started)
-    workspace = generate_demo(seed=seed, scale=scale, until=until)
+    workspace = generate_demo(seed=seed, scale=scale, until=until, teams=teams)
     with db.begin() as conn:
         report = ingest(conn, demo_batch(workspace))
         for login in workspace.logins:
@@ -73,7 +84,9 @@ def seed_demo(
                 insert_user(
                     conn, username=login.username, password_hash=hash_password(login.password), person_id=person
                 )
-    return SeedReport(False, workspace.logins, report, time.perf_counter() - started)
+    keys = workspace.teams.get_column("key").to_list()
+    toml = deadlines_toml(demo_deadlines(workspace.items, keys, until))
+    return SeedReport(False, workspace.logins, report, time.perf_counter() - started, toml)
 
 
 def _stored_logins(db: Database) -> tuple[DemoLogin, ...]:

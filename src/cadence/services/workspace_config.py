@@ -56,7 +56,9 @@ __all__ = [
 
 _TOP_KEYS = {"workflow", "metrics", "teams"}
 _METRIC_KEYS = {"unplanned_types", "bug_types", "production_label"}
-_TEAM_KEYS = {"workflow", "time_zone", "support", "planning", "impediments", "standup", "risks", "risk_register"}
+_TEAM_KEYS = {
+    "workflow", "time_zone", "support", "planning", "impediments", "standup", "risks", "risk_register", "deadlines",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,8 @@ class TeamConfig:
     """The risk signals' thresholds (``[teams.KEY.risks]``, see docs/risk_signals.md)."""
     risk_register: RiskRegisterSettings = field(default_factory=RiskRegisterSettings)
     """The risk register's stale-review rhythm (``[teams.KEY.risk_register]``, see docs/risks.md)."""
+    deadlines: Mapping[str, dt.date] = field(default_factory=dict)
+    """Due dates by scope, ``"version:NAME"`` or ``"epic:KEY"`` (``[teams.KEY.deadlines]``, docs/risk_signals.md)."""
 
 
 @dataclass(frozen=True)
@@ -273,7 +277,24 @@ def _parse(raw: dict[str, Any], path: Path) -> WorkspaceConfig:
             teams[key] = replace(
                 teams[key], risk_register=_risk_register(team["risk_register"], f"teams.{key}.risk_register")
             )
+        if "deadlines" in team:
+            teams[key] = replace(teams[key], deadlines=_deadlines(team["deadlines"], f"teams.{key}.deadlines"))
     return WorkspaceConfig(workflow, metrics, teams, path, "workflow" in raw)
+
+
+def _deadlines(raw: object, where: str) -> dict[str, dt.date]:
+    """``[teams.KEY.deadlines]``: ``"version:NAME" = YYYY-MM-DD`` or ``"epic:KEY" = YYYY-MM-DD`` (TOML dates)."""
+    out: dict[str, dt.date] = {}
+    for name, value in _table(raw, where).items():
+        kind, _, scope = name.partition(":")
+        if kind not in ("version", "epic") or not scope.strip() or scope != scope.strip():
+            raise ValueError(
+                f'{where}."{name}": a deadline\'s key is "version:NAME" or "epic:KEY" (e.g. "epic:PLAT-12")'
+            )
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise ValueError(f'{where}."{name}" must be a date such as 2026-07-15 (unquoted), not {value!r}')
+        out[name] = value
+    return out
 
 
 def _risk_rules(raw: object, where: str) -> RiskRules:

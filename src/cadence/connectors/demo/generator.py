@@ -32,6 +32,7 @@ from .intake import ESCALATED, PLANNED, Escalations, Intake, IntakeContext, draw
 from .items import Work, record_work
 from .links import link_items
 from .organisation import DemoLogin, Organisation, build_organisation
+from .refinement import refine_backlog
 from .risks import raise_impediments, register_risks
 from .sprints import ACTIVE, NEVER, Episode, SprintPlan, plan_sprints, sprint_changes, sprint_grid
 from .storyline import BAD_SPRINT, locate_storyline, team_count
@@ -78,15 +79,19 @@ def _day(epoch: int) -> dt.date:
     return dt.date(1970, 1, 1) + dt.timedelta(days=int(epoch))
 
 
-def generate_demo(*, seed: int = 7, scale: float = 1.0, until: dt.date) -> DemoWorkspace:
+def generate_demo(*, seed: int = 7, scale: float = 1.0, until: dt.date, teams: int | None = None) -> DemoWorkspace:
     """A realistic demo workspace whose history ends on ``until`` (UTC end of day).
 
     Same arguments, same frames. ``scale`` multiplies work items (about 2,000 at 1) and tickets (about 1,500) and
-    adds teams of five to seven developers (about two per unit of scale).
+    adds teams of five to seven developers (about two per unit of scale). ``teams`` fixes the number of teams
+    instead (at least 2): the same total volume is then shared by that many teams, so a few teams can each hold
+    tens of thousands of items (the load benchmark's 20 teams x 50k items is ``scale=500, teams=20``).
     """
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale}")
-    org = build_organisation(team_count(scale))
+    if teams is not None and teams < 2:
+        raise ValueError(f"teams must be at least 2 (the storyline needs SUP and PLAT), got {teams}")
+    org = build_organisation(team_count(scale) if teams is None else teams)
     n_teams = len(org.teams)
     grid = sprint_grid(org.teams, until)
     scenario = locate_storyline(org.teams, grid)
@@ -98,10 +103,10 @@ def generate_demo(*, seed: int = 7, scale: float = 1.0, until: dt.date) -> DemoW
         zones, countries, first, last, OFFICE_HOURS, [(bt, int(grid[bt, bj]), int(grid[bt, bj + 1]), slow)]
     )
     customers = build_calendar(zones, countries, first, last, CUSTOMER_HOURS)
-    teams = np.arange(n_teams, dtype=np.int64)
+    team_rows = np.arange(n_teams, dtype=np.int64)
     until_end = (epoch_day(until) + 1) * US_PER_DAY - 1
-    until_effort = office.effort_at(teams, np.full(n_teams, until_end))
-    start_utc = local_instants(teams, np.full(n_teams, epoch_day(history_start)), np.full(n_teams, 8.0), zones)
+    until_effort = office.effort_at(team_rows, np.full(n_teams, until_end))
+    start_utc = local_instants(team_rows, np.full(n_teams, epoch_day(history_start)), np.full(n_teams, 8.0), zones)
     plan = plan_sprints(org, grid, office, _stream(seed, "sprints"), BAD_SPRINT)
 
     # the outage starts on the incident week's Monday at 10:06 on the incident team's clock; tickets pour in until
@@ -121,7 +126,7 @@ def generate_demo(*, seed: int = 7, scale: float = 1.0, until: dt.date) -> DemoW
         org=org,
         plan=plan,
         unit=2.0 * scale / n_teams,
-        history_start=office.effort_at(teams, start_utc),
+        history_start=office.effort_at(team_rows, start_utc),
         until=until_effort,
         burst=(float(burst[0]), float(burst[1])),
         burst_partner=(float(burst[2]), float(burst[3])),
@@ -147,7 +152,9 @@ def generate_demo(*, seed: int = 7, scale: float = 1.0, until: dt.date) -> DemoW
         (major, int(work.created[major])), work.ids, until_end, _stream(seed, "tickets"),
     )  # fmt: skip
 
-    items = _touch(work, changes)
+    items = refine_backlog(
+        _touch(work, changes), office, [t.key for t in org.teams], until_effort, until_end, _stream(seed, "refinement")
+    )
     item_links = link_items(intake, work, until_end, _stream(seed, "links"))
     meetings, check_ins, action_items = hold_ceremonies(
         org, office, plan, work, changes, until, until_end, _stream(seed, "ceremonies")

@@ -62,7 +62,8 @@ def locate_storyline(teams: tuple[TeamProfile, ...], grid: NDArray[np.int64]) ->
     )
 
 
-def demo_scenario(*, until: dt.date, scale: float = 1.0) -> DemoScenario:
-    """The storyline of ``generate_demo(until=until, scale=scale)`` (any seed), without generating anything."""
-    teams = build_organisation(team_count(scale)).teams
-    return locate_storyline(teams, sprint_grid(teams, until))
+def demo_scenario(*, until: dt.date, scale: float = 1.0, teams: int | None = None) -> DemoScenario:
+    """The storyline of ``generate_demo(until=until, scale=scale, teams=teams)`` (any seed), without generating
+    anything."""
+    profiles = build_organisation(team_count(scale) if teams is None else teams).teams
+    return locate_storyline(profiles, sprint_grid(profiles, until))
