@@ -1,4 +1,4 @@
-"""The thin running app: home page, health check and OpenAPI, served in-process over ASGI."""
+"""The thin running app: home page, readiness check and OpenAPI, served in-process over ASGI."""
 
 from __future__ import annotations
 
@@ -25,27 +25,27 @@ async def _get(db: Database, path: str) -> httpx.Response:
 
 
 @pytest.mark.anyio
-async def test_health_is_ok_on_a_migrated_database(db: Database) -> None:
-    response = await _get(db, "/api/health")
+async def test_ready_is_ok_on_a_migrated_database(db: Database) -> None:
+    response = await _get(db, "/api/ready")
     assert response.status_code == 200
     head = schema_state(db).head
     assert response.json() == {"status": "ok", "database": "ok", "schema_revision": head, "detail": None}
 
 
 @pytest.mark.anyio
-async def test_health_is_503_when_the_database_is_unreachable() -> None:
+async def test_ready_is_503_when_the_database_is_unreachable() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     db = Database(f"postgresql+psycopg://cadence@127.0.0.1:{port}/cadence")
-    response = await _get(db, "/api/health")
+    response = await _get(db, "/api/ready")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
 
 
 @pytest.mark.anyio
-async def test_health_is_503_before_migration(sqlite_url: str) -> None:
-    response = await _get(Database(sqlite_url), "/api/health")
+async def test_ready_is_503_before_migration(sqlite_url: str) -> None:
+    response = await _get(Database(sqlite_url), "/api/ready")
     assert response.status_code == 503
     assert response.json()["database"] == "needs-migration"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from cadence.cli.context import database, settings
@@ -17,16 +19,20 @@ def serve(
     import uvicorn
 
     from cadence.app import create_app
+    from cadence.http.observability import configure_logging
     from cadence.services.schema_admin import require_current_schema
 
     config = settings()
+    configure_logging(config.log_level, config.log_format)
+    # With JSON logs every line of output must be a JSON object: the start-up lines become log lines too.
+    say = logging.getLogger("cadence.serve").info if config.log_format == "json" else typer.echo
     db = database()
     require_current_schema(db)
     bind_host, bind_port = host or config.host, port or config.port
-    typer.echo(f"Cadence is serving {db.label} on http://{bind_host}:{bind_port} (Ctrl+C stops it)")
+    say(f"Cadence is serving {db.label} on http://{bind_host}:{bind_port} (Ctrl+C stops it)")
     if config.scheduler:
-        typer.echo(
-            f"Scheduled jobs run every {config.scheduler_interval_seconds:g} s (CADENCE_SCHEDULER=off stops them)"
-        )
+        say(f"Scheduled jobs run every {config.scheduler_interval_seconds:g} s (CADENCE_SCHEDULER=off stops them)")
     app = create_app(config, db, scheduler=config.scheduler)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level=config.log_level)
+    # log_config=None: uvicorn keeps the logging set up above; access_log=False: the app writes the access lines,
+    # with the request id, route and duration (http/observability.py).
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level=config.log_level, log_config=None, access_log=False)
