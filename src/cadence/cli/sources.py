@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import socket
 
 import typer
 from rich.console import Console
@@ -52,6 +53,9 @@ def connect_jira_command(
         None, "--webhook-secret-env", help="Name of the environment variable holding the webhook's shared secret."
     ),
     allow_http: bool = typer.Option(False, "--allow-http", help="Accept a plain-http URL (local test servers only)."),
+    replace: bool = typer.Option(
+        False, "--replace", help="Re-enter the URL and credential of an existing source of that name (keeps its data)."
+    ),
 ) -> None:
     """Store a Jira site; its token is read from an environment variable and stored encrypted."""
     if (token_env is None) == (pat_env is None):
@@ -78,6 +82,7 @@ def connect_jira_command(
         webhook_secret=webhook_secret,
         allow_http=allow_http,
         credential_hint=f"the token in ${variable}",
+        replace=replace,
     )
     flavour = "Jira Cloud" if row.config.get("flavour") == "cloud" else "Jira Data Center"
     console.print(f"Connected {flavour} source '{row.name}' at {row.base_url}; run 'cadence sync {row.name}'.")
@@ -105,8 +110,16 @@ def sync(
     names = [name] if name else [s.name for s in describe_sources(db)]
     if not names:
         raise InputError("no source is connected; add one with 'cadence connect jira'")
+    refused: list[Conflict] = []
     for source in names:
-        report = _sync_one(db, source, full=full, quiet=output_json)
+        try:
+            report = _sync_one(db, source, full=full, quiet=output_json)
+        except Conflict as error:  # running on another instance: with every source, go on with the next
+            if name or "instance" not in error.data:
+                raise
+            console.print(error.message, soft_wrap=True)
+            refused.append(error)
+            continue
         if output_json:
             typer.echo(json.dumps(report.to_dict()))
         else:
@@ -128,6 +141,8 @@ def sync(
                 typer.echo(json.dumps(dataclasses.asdict(result)))
             else:
                 console.print(message)
+    if refused:
+        raise Conflict(f"{len(refused)} source(s) were already syncing on another instance and were skipped")
 
 
 def _sync_one(db: Database, name: str, *, full: bool, quiet: bool) -> SyncReport:
@@ -139,7 +154,11 @@ def _sync_one(db: Database, name: str, *, full: bool, quiet: bool) -> SyncReport
             progress.update(task, description=f"Syncing {name}: {report.read:,} read, {report.stored:,} rows stored")
 
         config = load_workspace_config(settings().workspace_file)  # the relay after the sync needs the workflows
-        return sync_source(db, name, key=_encryption_key(), full=full, progress=advance, config=config)
+        lease = dt.timedelta(seconds=settings().sync_lease_seconds)
+        return sync_source(
+            db, name, key=_encryption_key(), full=full, progress=advance, config=config,
+            instance=f"cli:{socket.gethostname()}:{os.getpid()}", lease=lease,
+        )  # fmt: skip
 
 
 def _summary(report: SyncReport) -> None:
@@ -168,6 +187,10 @@ def sources() -> None:
         status = row.last_status or "never synced"
         if row.last_error:
             status += f": {row.last_error[:80]}"
+        if row.credential_lost_at:
+            status = (
+                f"credential needs re-entry (lost in a restore): 'cadence connect jira --name {row.name} --replace'"
+            )
         table.add_row(
             row.name,
             row.kind,

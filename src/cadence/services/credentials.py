@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from cadence.domain.errors import ConfigurationError
 
-__all__ = ["decrypt_secret", "encrypt_secret"]
+__all__ = ["can_decrypt", "check_key", "decrypt_secret", "encrypt_secret"]
 
 
 def _fernet(key: str | None) -> Fernet:
@@ -43,3 +43,18 @@ def decrypt_secret(key: str | None, token: bytes) -> dict[str, Any]:
             "connected (restore that key, or run 'cadence connect' again)"
         ) from None
     return value
+
+
+def check_key(key: str | None) -> None:
+    """Refuse a key that is set but is not a Fernet key (a restore must not drop credentials because of a typo)."""
+    if key:
+        _fernet(key)
+
+
+def can_decrypt(key: str | None, token: bytes) -> bool:
+    """Whether ``key`` opens ``token``: a restore keeps the credentials this install can still read."""
+    try:
+        decrypt_secret(key, token)
+    except ConfigurationError:
+        return False
+    return True

@@ -12,12 +12,20 @@ import polars as pl
 from cadence.connectors.jira.client import JiraClient, JiraCredential
 from cadence.connectors.jira.source import JiraSite, JiraSource
 from cadence.domain.batch import RecordBatch
-from cadence.domain.errors import Conflict, InputError, NotFound
+from cadence.domain.errors import ConfigurationError, Conflict, InputError, NotFound
 from cadence.services.credentials import decrypt_secret, encrypt_secret
 from cadence.store.database import Database
 from cadence.store.ingest import ingest
 from cadence.store.migrations import require_current
-from cadence.store.sources import SourceRow, SourceStatus, find_source, insert_source, list_sources, team_id
+from cadence.store.sources import (
+    SourceRow,
+    SourceStatus,
+    find_source,
+    insert_source,
+    list_sources,
+    replace_source,
+    team_id,
+)
 
 __all__ = ["connect_jira", "describe_sources", "load_source", "open_source"]
 
@@ -38,8 +46,13 @@ def connect_jira(
     webhook_secret: str | None = None,
     allow_http: bool = False,
     credential_hint: str = "the token",
+    replace: bool = False,
 ) -> SourceRow:
-    """Store a Jira source. An e-mail means Jira Cloud (e-mail + API token); none means Data Center (PAT)."""
+    """Store a Jira source. An e-mail means Jira Cloud (e-mail + API token); none means Data Center (PAT).
+
+    ``replace`` re-enters an existing source's settings and credential (after a restore without the key, or a new
+    token): its history and watermark stay, and what its syncs learned (fields, reconciliation time) is kept.
+    """
     require_current(db)
     if not _NAME.match(name):
         raise InputError(f"source name '{name}' is not usable: letters, digits, '.', '_' or '-', at most 64")
@@ -59,18 +72,32 @@ def connect_jira(
     if webhook_secret:
         config["webhook_secret_sha256"] = hashlib.sha256(webhook_secret.encode()).hexdigest()
     with db.begin() as conn:
-        if find_source(conn, name) is not None:
-            raise Conflict(f"a source named '{name}' already exists; choose another --name")
+        existing = find_source(conn, name)
+        if existing is not None and not replace:
+            raise Conflict(
+                f"a source named '{name}' already exists; choose another --name, or pass --replace to re-enter its "
+                "URL and credential"
+            )
         ingest(conn, RecordBatch(source=name, teams=_team_frame(team_key)))
-        insert_source(
-            conn,
-            name=name,
-            kind="jira",
-            team_id=team_id(conn, team_key),
-            base_url=url.rstrip("/"),
-            config=config,
-            secret=secret,
-        )
+        if existing is not None:
+            replace_source(
+                conn,
+                existing.id,
+                team_id=team_id(conn, team_key),
+                base_url=url.rstrip("/"),
+                config={**existing.config, **config},
+                secret=secret,
+            )
+        else:
+            insert_source(
+                conn,
+                name=name,
+                kind="jira",
+                team_id=team_id(conn, team_key),
+                base_url=url.rstrip("/"),
+                config=config,
+                secret=secret,
+            )
         found = find_source(conn, name)
     assert found is not None
     return found
@@ -102,6 +129,12 @@ def open_source(
     sleep: Callable[[float], None] | None = None,
 ) -> JiraSource:
     """A ready :class:`JiraSource` for a stored source (decrypting its credential)."""
+    if row.kind == "jira" and row.secret_lost_at is not None:
+        raise ConfigurationError(
+            f"the stored credential of source '{row.name}' needs re-entry: a restore on "
+            f"{row.secret_lost_at:%Y-%m-%d} could not decrypt it with this install's CADENCE_ENCRYPTION_KEY; run "
+            f"'cadence connect jira --name {row.name} --url URL (--email E --token-env VAR | --pat-env VAR) --replace'"
+        )
     if row.kind != "jira" or row.secret is None or row.base_url is None:
         raise InputError(f"source '{row.name}' of kind '{row.kind}' cannot be synced (only Jira sources can)")
     secret = decrypt_secret(key, row.secret)
