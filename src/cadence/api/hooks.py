@@ -22,7 +22,8 @@ _MAX_BODY = 5 * 1024 * 1024
 async def jira_webhook(
     request: Request, source: str, secret: str | None = Query(None, description="The source's webhook secret.")
 ) -> dict[str, Any]:
-    """Apply one Jira webhook delivery; repeated or late deliveries change nothing they should not."""
+    """Apply one Jira webhook delivery once; a retried delivery (same ``X-Atlassian-Webhook-Identifier``, or the same
+    event, issue, timestamp and changelog) is answered with ``"duplicate": true`` and changes nothing."""
     body = await request.body()
     if len(body) > _MAX_BODY:
         raise InputError(f"webhook body larger than {_MAX_BODY:,} bytes")
@@ -33,6 +34,7 @@ async def jira_webhook(
     if not isinstance(payload, dict):
         raise InputError("the webhook body is not a JSON object")
     result = await run_in_threadpool(
-        receive_jira_webhook, request.app.state.db, source, secret, payload, request.app.state.workspace_config
-    )
+        receive_jira_webhook, request.app.state.db, source, secret, payload, request.app.state.workspace_config,
+        delivery_id=request.headers.get("x-atlassian-webhook-identifier"),
+    )  # fmt: skip
     return result.to_dict()

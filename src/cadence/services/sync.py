@@ -5,6 +5,12 @@ network failure, Ctrl-C) loses nothing and duplicates nothing: the next run star
 watermark minus an ``overlap`` and ingestion is idempotent. ``full`` re-reads everything (the watermark never moves
 back). Problems met along the way are reported, and the run's outcome is recorded on the source for
 ``cadence sources``.
+
+A sync runs once even with several instances on one database: it first takes the source's *lease*
+(``store.sources.take_sync_lease``, one guarded statement), renews it with every committed batch and releases it at
+the end, also on failure. A second sync of the same source meanwhile is refused with :class:`Conflict` ("already
+running on INSTANCE since TIME", exit code 9) before it reads anything. A crashed holder's lease lapses after
+``lease``; a holder that finds its lease taken over stops without writing its batch.
 """
 
 from __future__ import annotations
@@ -12,6 +18,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,18 +29,41 @@ from typing import Any
 
 from cadence.connectors.source import Source, SourceBatch
 from cadence.domain.batch import Problem
-from cadence.domain.errors import CadenceError
+from cadence.domain.errors import CadenceError, Conflict
+from cadence.services.reconciliation import reconcile_due, reconcile_source
 from cadence.services.relay import relay_after_ingest
-from cadence.services.sources import load_source, open_source
+from cadence.services.sources import describe_sources, load_source, open_source
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store.database import Database
 from cadence.store.ingest import ingest
 from cadence.store.migrations import require_current
-from cadence.store.sources import advance_watermark, finish_sync, save_boards, start_sync, update_source_config
+from cadence.store.sources import (
+    SyncLease,
+    advance_watermark,
+    finish_sync,
+    release_sync_lease,
+    renew_sync_lease,
+    save_boards,
+    start_sync,
+    take_sync_lease,
+    update_source_config,
+)
 
-__all__ = ["DEFAULT_OVERLAP", "SyncReport", "run_sync", "sync_source"]
+__all__ = [
+    "DEFAULT_LEASE",
+    "DEFAULT_OVERLAP",
+    "SyncReport",
+    "instance_name",
+    "run_sync",
+    "sync_every_source",
+    "sync_source",
+]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_OVERLAP = dt.timedelta(minutes=10)
+DEFAULT_LEASE = dt.timedelta(minutes=10)
+"""How long a sync's lease lasts without a renewal (a batch); a crashed holder blocks its source this long at most."""
 _MAX_PROBLEMS = 1000
 
 
@@ -71,6 +104,23 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def instance_name() -> str:
+    """This process as other instances see it in leases and job runs: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _refusal(name: str, held: SyncLease) -> Conflict:
+    owner = held.owner.split("#", 1)[0]
+    since = f"{held.since:%Y-%m-%d %H:%M:%S} UTC" if held.since else "an unknown time"
+    until = f"{held.until:%Y-%m-%d %H:%M:%S} UTC" if held.until else "unknown"
+    return Conflict(
+        f"a sync of source '{name}' is already running on {owner} since {since}; nothing was read "
+        f"(if that instance stopped, its lease lapses at {until})",
+        source=name, instance=owner,
+        since=held.since.isoformat() if held.since else None, until=held.until.isoformat() if held.until else None,
+    )  # fmt: skip
+
+
 def run_sync(
     db: Database,
     source: Source,
@@ -81,19 +131,33 @@ def run_sync(
     overlap: dt.timedelta = DEFAULT_OVERLAP,
     progress: Callable[[SyncReport], None] | None = None,
     config: WorkspaceConfig | None = None,
+    instance: str | None = None,
+    lease: dt.timedelta = DEFAULT_LEASE,
 ) -> SyncReport:
     """Drive any :class:`Source`: the core of a sync, independent of where the source comes from.
 
-    Linked support tickets hear about their dev items' stage changes at the end (``services.relay``)."""
+    Raises :class:`Conflict` when another sync of the source holds its lease (nothing is read). Linked support
+    tickets hear about their dev items' stage changes at the end (``services.relay``)."""
     require_current(db)
     started = time.perf_counter()
+    owner = f"{instance or instance_name()}#{secrets.token_hex(4)}"  # unique per run, even within one process
     with db.begin() as conn:
-        watermark = start_sync(conn, source_id, _now())
+        now = _now()
+        held = take_sync_lease(conn, source_id, owner=owner, now=now, until=now + lease)
+        if held is not None:
+            raise _refusal(source.name, held)
+        watermark = start_sync(conn, source_id, now)
     since = None if full or watermark is None else watermark - overlap
     report = SyncReport(source=source.name, since=since, watermark=watermark)
     try:
         for batch in source.fetch(since):
             with db.begin() as conn:
+                if not renew_sync_lease(conn, source_id, owner=owner, until=_now() + lease):
+                    raise Conflict(
+                        f"the sync of source '{source.name}' lost its lease (no batch for longer than "
+                        f"{lease.total_seconds():g} s) and another instance took it over; this one stopped",
+                        source=source.name,
+                    )
                 result = ingest(conn, batch.batch)
                 if batch.boards and team_id is not None:
                     save_boards(conn, source.name, team_id, list(batch.boards))
@@ -111,11 +175,16 @@ def run_sync(
                 progress(report)
     except BaseException as error:
         message = error.message if isinstance(error, CadenceError) else f"{type(error).__name__}: {error}"
-        with db.begin() as conn:
-            finish_sync(conn, source_id, _now(), "failed", message[:2000])
+        try:
+            with db.begin() as conn:
+                if release_sync_lease(conn, source_id, owner=owner):  # else the new holder's run owns the state
+                    finish_sync(conn, source_id, _now(), "failed", message[:2000])
+        except Exception:  # the database itself may be what failed: the lease then lapses by itself
+            log.warning("could not release the sync lease of source %s; it lapses in %s", source.name, lease)
         raise
     with db.begin() as conn:
-        finish_sync(conn, source_id, _now(), "ok" if not report.problems else "problems")
+        if release_sync_lease(conn, source_id, owner=owner):
+            finish_sync(conn, source_id, _now(), "ok" if not report.problems else "problems")
     relay_after_ingest(db, config)
     report.seconds = time.perf_counter() - started
     return report
@@ -132,13 +201,20 @@ def sync_source(
     transport: Any = None,
     sleep: Callable[[float], None] | None = None,
     config: WorkspaceConfig | None = None,
+    instance: str | None = None,
+    lease: dt.timedelta = DEFAULT_LEASE,
 ) -> SyncReport:
-    """Sync the stored source ``name`` (a Jira site); ``config`` gives the relay the teams' workflows."""
+    """Sync the stored source ``name`` (a Jira site); ``config`` gives the relay the teams' workflows.
+
+    Refused with :class:`Conflict` while another instance syncs it (see the module docstring)."""
     require_current(db)
     row = load_source(db, name)
     source = open_source(row, key, transport=transport, sleep=sleep)
     try:
-        report = run_sync(db, source, row.id, row.team_id, full=full, overlap=overlap, progress=progress, config=config)
+        report = run_sync(
+            db, source, row.id, row.team_id, full=full, overlap=overlap, progress=progress, config=config,
+            instance=instance, lease=lease,
+        )  # fmt: skip
     finally:
         source.client.close()
     fields = json.loads(json.dumps(dataclasses.asdict(source.fields)))  # as the JSON column returns it
@@ -146,3 +222,50 @@ def sync_source(
         with db.begin() as conn:
             update_source_config(conn, row.id, {**row.config, "fields": fields})
     return report
+
+
+def sync_every_source(
+    db: Database,
+    *,
+    key: str | None,
+    config: WorkspaceConfig | None = None,
+    instance: str | None = None,
+    lease: dt.timedelta = DEFAULT_LEASE,
+    reconcile_every: dt.timedelta | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """The scheduled sync: every Jira source in turn, then its reconciliation when one is due; a one-line summary.
+
+    A source another instance is syncing is skipped (its lease says so). Raises :class:`CadenceError` naming every
+    source that failed, after trying them all, so the scheduler records the run as failed."""
+    lines, failures = [], []
+    for status in describe_sources(db):
+        if status.kind != "jira":
+            continue
+        if status.credential_lost_at is not None:  # a restore without the key: waits for 'cadence connect --replace'
+            lines.append(f"{status.name}: skipped, its credential must be re-entered")
+            continue
+        try:
+            report = sync_source(db, status.name, key=key, config=config, instance=instance, lease=lease)
+        except Conflict as refused:
+            if "instance" not in refused.data:  # lost its lease mid-run: a failure
+                failures.append(f"{status.name}: {refused.message}")
+            else:
+                lines.append(f"{status.name}: skipped, running on {refused.data['instance']}")
+            continue
+        except Exception as error:  # one source failing must not stop the others
+            reason = error.message if isinstance(error, CadenceError) else f"{type(error).__name__}: {error}"
+            failures.append(f"{status.name}: {reason}")
+            continue
+        line = f"{status.name}: {report.stored} stored, {report.unchanged} unchanged"
+        at = now or _now()
+        if reconcile_every and reconcile_due(db, status.name, every=reconcile_every, now=at):
+            try:
+                gone = reconcile_source(db, status.name, key=key, now=at)
+                line += f", {gone.deleted} deleted in Jira removed"
+            except CadenceError as error:
+                line += f", reconciliation skipped: {error.message}"
+        lines.append(line)
+    if failures:
+        raise CadenceError("; ".join(failures + lines))
+    return "; ".join(lines) or "no Jira source is connected"

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from cadence.store import schema as S
 from cadence.store.workspace import ensure_workspace
@@ -14,13 +15,20 @@ from cadence.store.workspace import ensure_workspace
 __all__ = [
     "SourceRow",
     "SourceStatus",
+    "SyncLease",
     "advance_watermark",
     "find_source",
     "finish_sync",
     "insert_source",
     "list_sources",
+    "mark_secrets_lost",
+    "release_sync_lease",
+    "renew_sync_lease",
+    "replace_source",
     "save_boards",
     "start_sync",
+    "stored_secrets",
+    "take_sync_lease",
     "team_id",
     "update_source_config",
     "watermark_of",
@@ -36,6 +44,8 @@ class SourceRow:
     base_url: str | None
     config: dict[str, Any]
     secret: bytes | None
+    secret_lost_at: dt.datetime | None = None
+    """Set when a restore could not decrypt the credential: it must be re-entered before the source syncs."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,7 @@ class SourceStatus:
     last_finished_at: dt.datetime | None
     last_status: str | None
     last_error: str | None
+    credential_lost_at: dt.datetime | None = None
 
 
 def team_id(conn: Connection, key: str, workspace: str = "default") -> int | None:
@@ -94,6 +105,7 @@ def find_source(conn: Connection, name: str) -> SourceRow | None:
         base_url=row["base_url"],
         config=dict(row["config"] or {}),
         secret=row["secret"],
+        secret_lost_at=row["secret_lost_at"],
     )
 
 
@@ -105,7 +117,7 @@ def update_source_config(conn: Connection, source_id: int, config: dict[str, Any
 def list_sources(conn: Connection) -> list[SourceStatus]:
     sources, states, teams = S.table(S.Source), S.table(S.SyncState), S.table(S.Team)
     query = (
-        select(sources.c.name, sources.c.kind, sources.c.base_url, teams.c.key, states)
+        select(sources.c.name, sources.c.kind, sources.c.base_url, sources.c.secret_lost_at, teams.c.key, states)
         .select_from(
             sources.outerjoin(states, states.c.source_id == sources.c.id).outerjoin(
                 teams, teams.c.id == sources.c.team_id
@@ -124,6 +136,7 @@ def list_sources(conn: Connection) -> list[SourceStatus]:
             last_finished_at=r["last_finished_at"],
             last_status=r["last_status"],
             last_error=r["last_error"],
+            credential_lost_at=r["secret_lost_at"],
         )
         for r in conn.execute(query).mappings()
     ]
@@ -170,6 +183,65 @@ def finish_sync(conn: Connection, source_id: int, at: dt.datetime, status: str, 
     )
 
 
+@dataclass(frozen=True)
+class SyncLease:
+    """Who holds a source's sync lease: its owner, when that sync started, when the lease lapses."""
+
+    owner: str
+    since: dt.datetime | None
+    until: dt.datetime | None
+
+
+def take_sync_lease(
+    conn: Connection, source_id: int, *, owner: str, now: dt.datetime, until: dt.datetime
+) -> SyncLease | None:
+    """Take the source's sync lease unless an unexpired one is held: ``None`` when taken, else the holder.
+
+    One guarded statement decides, so two instances asking at once cannot both win: an ``UPDATE`` whose ``WHERE``
+    requires the lease to be free or lapsed (PostgreSQL re-checks it after waiting for a concurrent writer of the
+    row; SQLite has one writer at a time), or, for a source that has no state row yet, an ``INSERT ... ON CONFLICT
+    DO NOTHING``. Expiry compares with ``now`` from the caller's clock: instances need synchronised clocks (NTP).
+    """
+    states = S.table(S.SyncState)
+    free = or_(states.c.lease_owner.is_(None), states.c.lease_until.is_(None), states.c.lease_until <= now)
+    taken = conn.execute(
+        states.update().where(states.c.source_id == source_id, free).values(lease_owner=owner, lease_until=until)
+    )
+    if taken.rowcount == 1:
+        return None
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(states)
+    statement = (
+        insert.values(source_id=source_id, lease_owner=owner, lease_until=until)
+        .on_conflict_do_nothing(index_elements=["source_id"])
+        .returning(states.c.source_id)
+    )
+    if conn.execute(statement).first() is not None:
+        return None
+    query = select(states.c.lease_owner, states.c.last_started_at, states.c.lease_until)
+    held = conn.execute(query.where(states.c.source_id == source_id)).one()
+    return SyncLease(str(held.lease_owner), held.last_started_at, held.lease_until)
+
+
+def renew_sync_lease(conn: Connection, source_id: int, *, owner: str, until: dt.datetime) -> bool:
+    """Extend the lease to ``until`` if ``owner`` still holds it; False when another instance took it over."""
+    states = S.table(S.SyncState)
+    renewed = conn.execute(
+        states.update().where(states.c.source_id == source_id, states.c.lease_owner == owner).values(lease_until=until)
+    )
+    return renewed.rowcount == 1
+
+
+def release_sync_lease(conn: Connection, source_id: int, *, owner: str) -> bool:
+    """Free the lease if ``owner`` holds it; False when it had lapsed and another instance took it."""
+    states = S.table(S.SyncState)
+    released = conn.execute(
+        states.update()
+        .where(states.c.source_id == source_id, states.c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+    return released.rowcount == 1
+
+
 def save_boards(conn: Connection, source: str, team: int, boards: list[dict[str, Any]]) -> int:
     """Insert or update the boards a source describes; returns how many changed."""
     table = S.table(S.Board)
@@ -194,3 +266,33 @@ def save_boards(conn: Connection, source: str, team: int, boards: list[dict[str,
             )
             changed += 1
     return changed
+
+
+def stored_secrets(conn: Connection) -> list[tuple[int, str, bytes]]:
+    """``(id, name, encrypted secret)`` of every source holding a credential."""
+    sources = S.table(S.Source)
+    query = select(sources.c.id, sources.c.name, sources.c.secret).where(sources.c.secret.is_not(None))
+    return [(int(i), str(name), bytes(secret)) for i, name, secret in conn.execute(query.order_by(sources.c.id))]
+
+
+def mark_secrets_lost(conn: Connection, source_ids: list[int], at: dt.datetime) -> None:
+    """Drop credentials this install cannot decrypt and record when, so the source asks for them again."""
+    if source_ids:
+        sources = S.table(S.Source)
+        query = sources.update().where(sources.c.id.in_(source_ids)).values(secret=None, secret_lost_at=at)
+        conn.execute(query)
+
+
+def replace_source(
+    conn: Connection,
+    source_id: int,
+    *,
+    team_id: int | None,
+    base_url: str | None,
+    config: dict[str, Any],
+    secret: bytes | None,
+) -> None:
+    """New settings and credential for an existing source (its history and watermark stay); clears a lost mark."""
+    sources = S.table(S.Source)
+    values = {"team_id": team_id, "base_url": base_url, "config": config, "secret": secret, "secret_lost_at": None}
+    conn.execute(sources.update().where(sources.c.id == source_id).values(**values))
