@@ -2,6 +2,13 @@
 
 SQLite is the embedded default (WAL journal, foreign keys enforced, a busy timeout so a second process waits
 instead of failing); PostgreSQL through psycopg 3 for teams. Nothing here ever writes unless asked to migrate.
+
+Every failure that is the database's state rather than Cadence's bug becomes a :class:`DatabaseError` (HTTP 503,
+exit 4), so a request fails cleanly and the next one, on a fresh pooled connection, can succeed: a lost or refused
+connection (also one killed mid-transaction, which PostgreSQL rolls back whole) is :class:`DatabaseUnavailable`; a
+statement cancelled, a deadlock, a serialization failure, a busy SQLite file or a pool with no free connection
+within ``pool_timeout`` is a :class:`DatabaseError` that says to try again. The columnar reads (connectorx, on their
+own connections) are translated the same way.
 """
 
 from __future__ import annotations
@@ -16,12 +23,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.pool import NullPool, StaticPool
 
-from cadence.domain.errors import ConfigurationError, DatabaseUnavailable
+from cadence.domain.errors import ConfigurationError, DatabaseError, DatabaseUnavailable
 
 __all__ = ["Connection", "Database", "describe_url"]
 
 _SUPPORTED = {"sqlite", "postgresql"}
 _URL_HELP = "use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE"
+
+_DISCONNECT_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+"""Connection exceptions, and the server shutting down (admin, crash) or not accepting connections yet."""
+_TRANSIENT_SQLSTATES = ("40001", "40P01", "55P03", "57014", "53")
+"""Serialization failure, deadlock, lock not available, statement cancelled, insufficient resources."""
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 
 
 def describe_url(url: str | URL) -> str:
@@ -63,12 +76,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """One database: its engine and the translation of connection failures into :class:`CadenceError`."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_timeout: float = 10.0) -> None:
+        """``pool_timeout``: seconds a request waits for a free pooled PostgreSQL connection before a 503."""
         self.url = _parse(url)
         self.kind = self.url.get_backend_name()
         self.label = describe_url(self.url)
         self.schema_verified: tuple[float, Any] | None = None
         """(monotonic time, SchemaState) of the last successful schema check; see ``migrations.require_current``."""
+        self.pool_timeout = pool_timeout
         kwargs: dict[str, Any] = {"echo": echo}
         if self.kind == "sqlite":
             path = self.sqlite_path
@@ -84,6 +99,7 @@ class Database:
                 "pool_pre_ping": True,
                 "pool_size": 5,
                 "max_overflow": 10,
+                "pool_timeout": pool_timeout,
                 "connect_args": {"connect_timeout": 5},
             }
         self.engine: Engine = create_engine(self.url, **kwargs)
@@ -121,24 +137,85 @@ class Database:
     def _translated(self) -> Iterator[None]:
         try:
             yield
-        except exc.OperationalError as error:
-            if not _is_connection_failure(error):
+        except (exc.OperationalError, exc.InterfaceError) as error:
+            translated = self._translate(error, str(error.orig) if error.orig else str(error), error.orig)
+            if translated is None:
                 raise
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            raise DatabaseUnavailable(f"cannot reach the database at {self.label}: {reason}", url=self.label) from None
+            raise translated from None
+        except exc.TimeoutError:
+            raise DatabaseError(
+                f"no free connection to the database at {self.label} within {self.pool_timeout:g} s (every pooled "
+                "connection is busy); try again",
+                url=self.label,
+            ) from None
+        except RuntimeError as error:
+            translated = self._translate_columnar(error) if _from_connectorx(error) else None
+            if translated is None:
+                raise
+            raise translated from None
+
+    def _translate(self, error: BaseException, message: str, orig: BaseException | None) -> DatabaseError | None:
+        """The :class:`DatabaseError` a driver failure means, or ``None`` for a bug to surface as such."""
+        sqlstate = str(getattr(orig, "sqlstate", None) or "")
+        if getattr(error, "connection_invalidated", False) or sqlstate.startswith(_DISCONNECT_SQLSTATES):
+            return self._unavailable(message)
+        if sqlstate.startswith(_TRANSIENT_SQLSTATES):
+            return self._unfinished(message)
+        if _is_connection_failure(message):
+            return self._unavailable(message)
+        return self._unfinished(message) if _is_transient(message) else None
+
+    def _translate_columnar(self, error: RuntimeError) -> DatabaseError | None:
+        """connectorx says ``db error: ERROR: ...`` for a failed statement, anything else for a failed connection."""
+        message = str(error)
+        if "db error: ERROR:" not in message:
+            return self._unavailable(message.removeprefix("timed out waiting for connection: "))
+        return self._unfinished(message) if _is_transient(message) else None
+
+    def _unavailable(self, message: str) -> DatabaseUnavailable:
+        reason = _first_line(message)
+        return DatabaseUnavailable(f"cannot reach the database at {self.label}: {reason}", url=self.label)
+
+    def _unfinished(self, message: str) -> DatabaseError:
+        reason = _first_line(message)
+        message = f"the database at {self.label} did not finish the request ({reason}); try again"
+        return DatabaseError(message, url=self.label)
 
 
-def _is_connection_failure(error: exc.OperationalError) -> bool:
-    if error.connection_invalidated:
-        return True
-    message = str(error.orig).lower()
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "no reason given"
+
+
+def _is_transient(message: str) -> bool:
+    lowered = message.lower()
+    return any(hint in lowered for hint in ("canceling statement", "deadlock detected", *_SQLITE_BUSY))
+
+
+def _from_connectorx(error: RuntimeError) -> bool:
+    """connectorx (the columnar reads of ``read_models``) reports every failure as a bare ``RuntimeError``."""
+    trace = error.__traceback__
+    while trace is not None:
+        if "connectorx" in trace.tb_frame.f_code.co_filename:
+            return True
+        trace = trace.tb_next
+    return False
+
+
+def _is_connection_failure(message: str) -> bool:
+    message = message.lower()
     hints = (
         "connect",
         "unable to open",
         "could not translate host",
         "timeout",
+        "timed out",
         "refused",
         "password",
         "does not exist",
+        "server closed",
+        "terminating connection",
+        "shutting down",
+        "starting up",
+        "fatal:",
     )
     return any(hint in message for hint in hints)

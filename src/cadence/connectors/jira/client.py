@@ -12,7 +12,9 @@ only reads, so retrying one is always safe.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import email.utils
+import math
 import random
 import threading
 import time
@@ -207,12 +209,25 @@ class JiraClient:
         return self._random.uniform(0, min(self.backoff_cap, self.backoff * 2**attempt))
 
     def _retry_after(self, headers: httpx.Headers) -> float:
+        """The wait a 429/503 asks for: seconds or an HTTP date, capped; absent or unreadable, a short backoff."""
         value = headers.get("Retry-After")
-        if value is None:
+        seconds = None if value is None else _seconds_of(value)
+        if seconds is None:
             return self._backoff(0) + self.backoff
-        try:
-            seconds = float(value)
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(value) if value else None
-            seconds = 0.0 if parsed is None else parsed.timestamp() - time.time()
         return min(max(seconds, 0.0), self.retry_after_cap)
+
+
+def _seconds_of(value: str) -> float | None:
+    """``Retry-After`` in seconds from now, or ``None`` when it is neither a number nor an HTTP date (a proxy's
+    own invention, say): that must not end the sync."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if parsed.tzinfo is None:  # RFC 9110 dates are GMT; an obsolete zone-less form parses naive
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        seconds = parsed.timestamp() - time.time()
+    return seconds if math.isfinite(seconds) else None
