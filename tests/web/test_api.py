@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.web.conftest import Site
 
 
@@ -87,3 +89,23 @@ def test_an_items_timeline_through_the_api(site: Site) -> None:
     assert foreign.status_code == 404
     missing = site.client.get("/api/v1/teams/OPS/items/OPS-404", headers=_bearer(token))
     assert missing.status_code == 404 and "OPS-404" in missing.json()["error"]["message"]
+
+
+def test_every_422_is_documented_as_the_error_envelope_and_answered_as_one(site: Site) -> None:
+    doc = site.client.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas and "ErrorEnvelope" in schemas
+    answers = [
+        op["responses"]["422"] for ops in doc["paths"].values() for op in ops.values() if "422" in op["responses"]
+    ]
+    assert len(answers) > 50
+    envelope = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    assert all(a["content"]["application/json"]["schema"] == envelope for a in answers)
+    assert "HTTPValidationError" not in json.dumps(doc)
+    # What the document promises is what a bad request gets.
+    token = {"Authorization": f"Bearer {site.token_for('pm')}"}
+    answer = site.client.post("/api/v1/teams/OPS/risks", json={"title": "x", "probability": 9}, headers=token)
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["error"]["code"] == "invalid_input" and "probability" in body["error"]["message"]
+    assert body["request_id"] == answer.headers["X-Request-ID"]

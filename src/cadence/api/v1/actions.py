@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from cadence.api.v1.envelope import Page, Paging, paginate
+from cadence.api.v1.ids import RowId
 from cadence.http.security import require_actor
 from cadence.services.access import Actor
 from cadence.services.action_items import UNSET, action_board, create_action, update_action
@@ -85,9 +86,9 @@ class ActionPage(Page[ActionOut]):
 class ActionIn(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     description: str | None = Field(None, max_length=4000)
-    owner_person_id: int | None = Field(None, description="A member of the team (its person id).")
+    owner_person_id: RowId | None = Field(None, description="A member of the team (its person id).")
     due_on: dt.date | None = None
-    meeting_id: int | None = Field(None, description="The meeting that raised it.")
+    meeting_id: RowId | None = Field(None, description="The meeting that raised it.")
     origin: str = Field("manual", pattern=r"^(retro|standup|planning|impediment|risk|manual)$")
     metric: str | None = Field(None, max_length=64, description="A metric key the action should move.")
     check_after_weeks: int | None = Field(None, ge=1, le=52)
@@ -96,7 +97,7 @@ class ActionIn(BaseModel):
 
 class ActionPatch(BaseModel):
     status: str | None = Field(None, pattern=r"^(open|done|dropped)$")
-    owner_person_id: int | None = None
+    owner_person_id: RowId | None = None
     due_on: dt.date | None = None
     title: str | None = Field(None, min_length=1, max_length=300)
     description: str | None = Field(None, max_length=4000)
@@ -140,7 +141,7 @@ def create(request: Request, team: str, body: ActionIn, actor: Actor = Depends(r
 
 @router.patch("/{team}/actions/{action_id}", response_model=ActionOut)
 def update(
-    request: Request, team: str, action_id: int, body: ActionPatch, actor: Actor = Depends(require_actor)
+    request: Request, team: str, action_id: RowId, body: ActionPatch, actor: Actor = Depends(require_actor)
 ) -> ActionOut:
     """Change the status, owner, due date, title or description (member role); a field sent as null is cleared,
     a field left out is kept."""

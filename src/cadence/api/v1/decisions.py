@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from cadence.api.v1.envelope import Page, Paging, paginate
+from cadence.api.v1.ids import RowId
 from cadence.http.security import require_actor
 from cadence.services import decisions as svc
 from cadence.services.access import Actor
@@ -39,7 +40,7 @@ class DecisionIn(BaseModel):
     decided_by: str | None = Field(None, max_length=200, description="Defaults to your name.")
     decided_on: dt.date | None = Field(None, description="Defaults to today (UTC).")
     item_keys: list[str] = Field(default_factory=list, max_length=50, description="The team's items it touches.")
-    meeting_id: int | None = None
+    meeting_id: RowId | None = None
 
 
 class AgreementOut(BaseModel):
@@ -94,7 +95,7 @@ def add(request: Request, team: str, body: AgreementIn, actor: Actor = Depends(r
 
 
 @router.post("/{team}/agreements/{agreement_id}/retire", response_model=AgreementOut)
-def retire(request: Request, team: str, agreement_id: int, actor: Actor = Depends(require_actor)) -> AgreementOut:
+def retire(request: Request, team: str, agreement_id: RowId, actor: Actor = Depends(require_actor)) -> AgreementOut:
     """Retire a working agreement (member role); it stays listed as retired. 409 when retired already."""
     row = svc.retire_agreement(request.app.state.db, actor, team, agreement_id, now=_now())
     return AgreementOut.model_validate(row)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from cadence.api.v1.envelope import Page, Paging, paginate
+from cadence.api.v1.ids import RowId
 from cadence.http.security import require_actor
 from cadence.services import impediments as svc
 from cadence.services.access import Actor
@@ -80,12 +81,12 @@ class ImpedimentIn(BaseModel):
     title: str = Field(max_length=300)
     description: str | None = Field(None, max_length=10_000)
     item_key: str | None = Field(None, max_length=64, description="The team's item it blocks, e.g. OPS-12.")
-    owner_person_id: int | None = Field(None, description="A member of the team.")
+    owner_person_id: RowId | None = Field(None, description="A member of the team.")
     escalation_level: int = Field(0, ge=0, le=3)
 
 
 class ImpedimentUpdate(BaseModel):
-    owner_person_id: int | None = Field(None, description="Set (or, with null, clear) the owner; omit to keep.")
+    owner_person_id: RowId | None = Field(None, description="Set (or, with null, clear) the owner; omit to keep.")
     escalation: Literal["escalate", "de-escalate"] | None = Field(None, description="One level up or down (manager).")
     resolve: bool = False
     resolution_note: str | None = Field(None, max_length=10_000, description="Required to resolve.")
@@ -93,7 +94,7 @@ class ImpedimentUpdate(BaseModel):
 
 class ConfirmIn(BaseModel):
     title: str | None = Field(None, max_length=300, description="Defaults to 'KEY: reason'.")
-    owner_person_id: int | None = None
+    owner_person_id: RowId | None = None
     escalation_level: int = Field(0, ge=0, le=3)
 
 
@@ -180,7 +181,7 @@ def dismiss(
 
 @router.post("/{team}/impediments/{impediment_id}", response_model=ImpedimentOut)
 def update(
-    request: Request, team: str, impediment_id: int, body: ImpedimentUpdate, actor: Actor = Depends(require_actor)
+    request: Request, team: str, impediment_id: RowId, body: ImpedimentUpdate, actor: Actor = Depends(require_actor)
 ) -> ImpedimentOut:
     """Change an open impediment: owner (member), escalation (manager), resolve with a note (member)."""
     step = {"escalate": 1, "de-escalate": -1, None: 0}[body.escalation]

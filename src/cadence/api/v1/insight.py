@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
+from cadence.api.v1.ids import RowId
 from cadence.http.security import require_actor
 from cadence.services import insight as svc
 from cadence.services.access import Actor
@@ -83,7 +84,7 @@ def team_insight(
 def person_insight(
     request: Request,
     team: str,
-    person_id: int,
+    person_id: RowId,
     weeks: int = Query(svc.DEFAULT_WEEKS),
     actor: Actor = Depends(require_actor),
 ) -> PersonInsightOut:

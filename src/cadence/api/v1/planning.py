@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from cadence.api.v1.envelope import Page, Paging, paginate
+from cadence.api.v1.ids import RowId
 from cadence.http.security import require_actor
 from cadence.services.access import Actor
 from cadence.services.sprint_planning import commit_plan, create_plan, list_plans, sprint_plan, update_plan
@@ -64,7 +65,7 @@ class PlanSummary(BaseModel):
 class TimeOffIn(BaseModel):
     start_on: dt.date
     end_on: dt.date = Field(description="Included.")
-    person_id: int | None = Field(None, description="Whose time off (default: yours; others' need manager).")
+    person_id: RowId | None = Field(None, description="Whose time off (default: yours; others' need manager).")
     day_fraction: float = Field(1.0, gt=0, le=1, description="1 for whole days, 0.5 for half days.")
     note: str | None = Field(None, max_length=200)
 
@@ -110,14 +111,14 @@ def create(request: Request, team: str, body: PlanIn, actor: Actor = Depends(req
 
 
 @router.get("/{team}/sprint-plans/{plan_id}")
-def show(request: Request, team: str, plan_id: int, actor: Actor = Depends(require_actor)) -> dict[str, Any]:
+def show(request: Request, team: str, plan_id: RowId, actor: Actor = Depends(require_actor)) -> dict[str, Any]:
     """A plan (member role): a draft computed now, a committed plan exactly as frozen."""
     return sprint_plan(request.app.state.db, request.app.state.workspace_config, actor, team, plan_id, now=_now())
 
 
 @router.patch("/{team}/sprint-plans/{plan_id}")
 def change(
-    request: Request, team: str, plan_id: int, body: PlanPatch, actor: Actor = Depends(require_actor)
+    request: Request, team: str, plan_id: RowId, body: PlanPatch, actor: Actor = Depends(require_actor)
 ) -> dict[str, Any]:
     """Change a draft's name, goal, dates or selection (manager role); 409 once committed."""
     fields = body.model_dump(exclude_unset=True)
@@ -129,7 +130,7 @@ def change(
 
 
 @router.post("/{team}/sprint-plans/{plan_id}/commit")
-def commit(request: Request, team: str, plan_id: int, actor: Actor = Depends(require_actor)) -> dict[str, Any]:
+def commit(request: Request, team: str, plan_id: RowId, actor: Actor = Depends(require_actor)) -> dict[str, Any]:
     """Commit the plan (manager role): a frozen snapshot of capacity, forecast and items; 409 when already done."""
     return commit_plan(request.app.state.db, request.app.state.workspace_config, actor, team, plan_id, now=_now())
 
@@ -159,7 +160,7 @@ def enter_time_off(request: Request, team: str, body: TimeOffIn, actor: Actor = 
 
 
 @router.delete("/{team}/time-off/{entry_id}", status_code=204)
-def remove_time_off(request: Request, team: str, entry_id: int, actor: Actor = Depends(require_actor)) -> Response:
+def remove_time_off(request: Request, team: str, entry_id: RowId, actor: Actor = Depends(require_actor)) -> Response:
     """Remove time off: your own (member role) or anyone's in the team (manager role)."""
     delete_time_off(request.app.state.db, actor, team, entry_id, now=_now())
     return Response(status_code=204)
@@ -167,7 +168,7 @@ def remove_time_off(request: Request, team: str, entry_id: int, actor: Actor = D
 
 @router.put("/{team}/members/{person_id}/availability", response_model=AvailabilityOut)
 def availability(
-    request: Request, team: str, person_id: int, body: AvailabilityIn, actor: Actor = Depends(require_actor)
+    request: Request, team: str, person_id: RowId, body: AvailabilityIn, actor: Actor = Depends(require_actor)
 ) -> AvailabilityOut:
     """Set a member's part-time share and own focus factor (manager role); they shape sprint capacity."""
     result = set_member_availability(

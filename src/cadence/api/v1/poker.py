@@ -10,6 +10,7 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from cadence.api.v1.ids import RowId
 from cadence.http.security import require_actor
 from cadence.services.access import Actor
 from cadence.services.poker import PokerView, cast_vote, poker_session, reveal_votes, save_final, start_session
@@ -111,28 +112,28 @@ def start(request: Request, team: str, body: SessionIn, actor: Actor = Depends(r
 
 
 @router.get("/{team}/poker/{session_id}", response_model=SessionOut)
-def show(request: Request, team: str, session_id: int, actor: Actor = Depends(require_actor)) -> SessionOut:
+def show(request: Request, team: str, session_id: RowId, actor: Actor = Depends(require_actor)) -> SessionOut:
     """The session: who has voted (values only after the reveal), then the spread and the suggestion."""
     return _out(poker_session(request.app.state.db, actor, team, session_id))
 
 
 @router.post("/{team}/poker/{session_id}/votes", response_model=SessionOut)
 def vote(
-    request: Request, team: str, session_id: int, body: VoteIn, actor: Actor = Depends(require_actor)
+    request: Request, team: str, session_id: RowId, body: VoteIn, actor: Actor = Depends(require_actor)
 ) -> SessionOut:
     """Vote a card (member role); voting again replaces your card. 409 once the votes are revealed."""
     return _out(cast_vote(request.app.state.db, actor, team, session_id, value=body.value, now=_now()))
 
 
 @router.post("/{team}/poker/{session_id}/reveal", response_model=SessionOut)
-def reveal(request: Request, team: str, session_id: int, actor: Actor = Depends(require_actor)) -> SessionOut:
+def reveal(request: Request, team: str, session_id: RowId, actor: Actor = Depends(require_actor)) -> SessionOut:
     """Show every vote at once (manager role)."""
     return _out(reveal_votes(request.app.state.db, actor, team, session_id, now=_now()))
 
 
 @router.post("/{team}/poker/{session_id}/final", response_model=FinalOut)
 def final(
-    request: Request, team: str, session_id: int, body: FinalIn, actor: Actor = Depends(require_actor)
+    request: Request, team: str, session_id: RowId, body: FinalIn, actor: Actor = Depends(require_actor)
 ) -> FinalOut:
     """Save the final value as the item's estimate and close the session (manager role); written back to Jira
     when the item came from a Jira source of the team."""

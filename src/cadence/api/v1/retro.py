@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from cadence.api.v1.envelope import Page, Paging, paginate
+from cadence.api.v1.ids import BigRowId, RowId
 from cadence.http.security import require_actor
 from cadence.services import health_check as health
 from cadence.services import retro as service
@@ -43,7 +44,7 @@ class CardIn(BaseModel):
 
 
 class GroupIn(BaseModel):
-    under: int | None = Field(description="The card to group this one under; null makes it stand alone.")
+    under: BigRowId | None = Field(description="The card to group this one under; null makes it stand alone.")
 
 
 class CardUpdateIn(BaseModel):
@@ -53,7 +54,7 @@ class CardUpdateIn(BaseModel):
 
 class ActionIn(BaseModel):
     title: str = Field(max_length=300)
-    owner_person_id: int | None = None
+    owner_person_id: RowId | None = None
     due_on: dt.date | None = None
 
 
@@ -94,14 +95,14 @@ def trend(request: Request, team: str, actor: Actor = Depends(require_actor)) ->
 
 
 @router.get("/{team}/retros/{retro_id}")
-def show(request: Request, team: str, retro_id: int, actor: Actor = Depends(require_actor)) -> dict[str, Any]:
+def show(request: Request, team: str, retro_id: RowId, actor: Actor = Depends(require_actor)) -> dict[str, Any]:
     """The board as you may see it: no card text while collecting, vote totals from the discussion on."""
     return service.retro_board(request.app.state.db, actor, team, retro_id, now=_now()).to_dict()
 
 
 @router.post("/{team}/retros/{retro_id}/state")
 def move(
-    request: Request, team: str, retro_id: int, body: StateIn, actor: Actor = Depends(require_actor)
+    request: Request, team: str, retro_id: RowId, body: StateIn, actor: Actor = Depends(require_actor)
 ) -> dict[str, Any]:
     """Move the retro to its next state (the facilitator). 409 when it is not the next one."""
     return service.advance_retro(request.app.state.db, actor, team, retro_id, to=body.state, now=_now()).to_dict()
@@ -109,7 +110,7 @@ def move(
 
 @router.post("/{team}/retros/{retro_id}/cards", status_code=201)
 def add_card(
-    request: Request, team: str, retro_id: int, body: CardIn, actor: Actor = Depends(require_actor)
+    request: Request, team: str, retro_id: RowId, body: CardIn, actor: Actor = Depends(require_actor)
 ) -> dict[str, Any]:
     """Add a card while collecting (member role)."""
     board = service.add_card(request.app.state.db, actor, team, retro_id, lane=body.lane, text=body.text, now=_now())
@@ -118,7 +119,12 @@ def add_card(
 
 @router.post("/{team}/retros/{retro_id}/cards/{card_id}/group")
 def group(
-    request: Request, team: str, retro_id: int, card_id: int, body: GroupIn, actor: Actor = Depends(require_actor)
+    request: Request,
+    team: str,
+    retro_id: RowId,
+    card_id: BigRowId,
+    body: GroupIn,
+    actor: Actor = Depends(require_actor),
 ) -> dict[str, Any]:
     """Group a card under another while grouping (member role)."""
     db = request.app.state.db
@@ -127,7 +133,7 @@ def group(
 
 @router.post("/{team}/retros/{retro_id}/cards/{card_id}/votes")
 def vote(
-    request: Request, team: str, retro_id: int, card_id: int, actor: Actor = Depends(require_actor)
+    request: Request, team: str, retro_id: RowId, card_id: BigRowId, actor: Actor = Depends(require_actor)
 ) -> dict[str, Any]:
     """Put one dot on the card's group while voting (member role); 409 beyond your dots."""
     return service.vote_card(request.app.state.db, actor, team, retro_id, card_id, now=_now()).to_dict()
@@ -135,7 +141,7 @@ def vote(
 
 @router.delete("/{team}/retros/{retro_id}/cards/{card_id}/votes")
 def unvote(
-    request: Request, team: str, retro_id: int, card_id: int, actor: Actor = Depends(require_actor)
+    request: Request, team: str, retro_id: RowId, card_id: BigRowId, actor: Actor = Depends(require_actor)
 ) -> dict[str, Any]:
     """Take one of your dots back from the card's group while voting (member role)."""
     return service.take_back_vote(request.app.state.db, actor, team, retro_id, card_id, now=_now()).to_dict()
@@ -143,7 +149,7 @@ def unvote(
 
 @router.patch("/{team}/retros/{retro_id}/cards/{card_id}")
 def update_card(
-    request: Request, team: str, retro_id: int, card_id: int, body: CardUpdateIn,
+    request: Request, team: str, retro_id: RowId, card_id: BigRowId, body: CardUpdateIn,
     actor: Actor = Depends(require_actor),
 ) -> dict[str, Any]:  # fmt: skip
     """Discussion notes, or mark the card discussed (the facilitator, while discussing)."""
@@ -154,7 +160,12 @@ def update_card(
 
 @router.post("/{team}/retros/{retro_id}/cards/{card_id}/actions", status_code=201)
 def action(
-    request: Request, team: str, retro_id: int, card_id: int, body: ActionIn, actor: Actor = Depends(require_actor)
+    request: Request,
+    team: str,
+    retro_id: RowId,
+    card_id: BigRowId,
+    body: ActionIn,
+    actor: Actor = Depends(require_actor),
 ) -> dict[str, Any]:
     """Raise an action item from a card while discussing (member role)."""
     return service.action_from_card(
@@ -165,7 +176,12 @@ def action(
 
 @router.post("/{team}/retros/{retro_id}/previous-actions/{action_id}")
 def settle(
-    request: Request, team: str, retro_id: int, action_id: int, body: SettleIn, actor: Actor = Depends(require_actor)
+    request: Request,
+    team: str,
+    retro_id: RowId,
+    action_id: RowId,
+    body: SettleIn,
+    actor: Actor = Depends(require_actor),
 ) -> dict[str, Any]:
     """Mark an open action of the previous retro done, or keep it open (member role)."""
     db = request.app.state.db
@@ -174,14 +190,14 @@ def settle(
 
 
 @router.get("/{team}/retros/{retro_id}/health")
-def health_view(request: Request, team: str, retro_id: int, actor: Actor = Depends(require_actor)) -> dict[str, Any]:
+def health_view(request: Request, team: str, retro_id: RowId, actor: Actor = Depends(require_actor)) -> dict[str, Any]:
     """The health check: how many answered until the reveal, the lights per dimension after it."""
     return health.health_check(request.app.state.db, actor, team, retro_id).to_dict()
 
 
 @router.post("/{team}/retros/{retro_id}/health")
 def answer(
-    request: Request, team: str, retro_id: int, body: HealthIn, actor: Actor = Depends(require_actor)
+    request: Request, team: str, retro_id: RowId, body: HealthIn, actor: Actor = Depends(require_actor)
 ) -> dict[str, Any]:
     """Give your lights, once, before the reveal (member role); stored without your name."""
     db = request.app.state.db
@@ -189,6 +205,6 @@ def answer(
 
 
 @router.post("/{team}/retros/{retro_id}/health/reveal")
-def reveal(request: Request, team: str, retro_id: int, actor: Actor = Depends(require_actor)) -> dict[str, Any]:
+def reveal(request: Request, team: str, retro_id: RowId, actor: Actor = Depends(require_actor)) -> dict[str, Any]:
     """Show the health check's answers to everyone (the facilitator)."""
     return health.reveal_health(request.app.state.db, actor, team, retro_id, now=_now()).to_dict()

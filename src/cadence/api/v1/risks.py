@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from cadence.api.v1.envelope import Page, Paging, paginate
+from cadence.api.v1.ids import RowId
 from cadence.http.security import require_actor
 from cadence.services import risks as svc
 from cadence.services.access import Actor
@@ -104,7 +105,7 @@ class RiskIn(BaseModel):
     probability: int = Field(ge=1, le=5)
     impact: int = Field(ge=1, le=5)
     description: str | None = Field(None, max_length=4000)
-    owner_person_id: int | None = Field(None, description="A member of the team.")
+    owner_person_id: RowId | None = Field(None, description="A member of the team.")
     review_on: dt.date | None = None
     roam: Roam | None = None
     epic_key: str | None = Field(None, max_length=64)
@@ -117,7 +118,7 @@ class RiskUpdate(BaseModel):
 
     title: str | None = Field(None, max_length=300)
     description: str | None = Field(None, max_length=4000)
-    owner_person_id: int | None = None
+    owner_person_id: RowId | None = None
     review_on: dt.date | None = None
     roam: Roam | None = None
     epic_key: str | None = Field(None, max_length=64)
@@ -133,7 +134,7 @@ class ScoreIn(BaseModel):
 
 class MitigationIn(BaseModel):
     title: str = Field(max_length=300)
-    owner_person_id: int | None = None
+    owner_person_id: RowId | None = None
     due_on: dt.date | None = None
 
 
@@ -203,7 +204,7 @@ def dismiss(
 
 
 @router.get("/{team}/risks/{risk_id}", response_model=RiskDetailOut)
-def detail(request: Request, team: str, risk_id: int, actor: Actor = Depends(require_actor)) -> RiskDetailOut:
+def detail(request: Request, team: str, risk_id: RowId, actor: Actor = Depends(require_actor)) -> RiskDetailOut:
     """One risk with its history, mitigations and the forecast of the scope it threatens (viewer role)."""
     state = request.app.state
     return RiskDetailOut.model_validate(
@@ -213,7 +214,7 @@ def detail(request: Request, team: str, risk_id: int, actor: Actor = Depends(req
 
 @router.patch("/{team}/risks/{risk_id}", response_model=RiskOut)
 def update(
-    request: Request, team: str, risk_id: int, body: RiskUpdate, actor: Actor = Depends(require_actor)
+    request: Request, team: str, risk_id: RowId, body: RiskUpdate, actor: Actor = Depends(require_actor)
 ) -> RiskOut:
     """Change a risk's fields, close or reopen it (member role)."""
     state = request.app.state
@@ -223,7 +224,7 @@ def update(
 
 
 @router.post("/{team}/risks/{risk_id}/score", response_model=RiskOut)
-def score(request: Request, team: str, risk_id: int, body: ScoreIn, actor: Actor = Depends(require_actor)) -> RiskOut:
+def score(request: Request, team: str, risk_id: RowId, body: ScoreIn, actor: Actor = Depends(require_actor)) -> RiskOut:
     """Re-score an open risk; a history row with who, when and the note (member role)."""
     state = request.app.state
     row = svc.rescore_risk(
@@ -235,7 +236,7 @@ def score(request: Request, team: str, risk_id: int, body: ScoreIn, actor: Actor
 
 @router.post("/{team}/risks/{risk_id}/mitigations", response_model=RiskOut, status_code=201)
 def mitigate(
-    request: Request, team: str, risk_id: int, body: MitigationIn, actor: Actor = Depends(require_actor)
+    request: Request, team: str, risk_id: RowId, body: MitigationIn, actor: Actor = Depends(require_actor)
 ) -> RiskOut:
     """Add an action item that mitigates the risk (member role)."""
     state = request.app.state

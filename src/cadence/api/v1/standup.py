@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from cadence.api.v1.envelope import Page, Paging, paginate
+from cadence.api.v1.ids import RowId
 from cadence.domain.errors import InputError
 from cadence.http.security import require_actor
 from cadence.services.access import Actor
@@ -100,7 +101,7 @@ def check_ins(
 
 @router.post("/{team}/checkins/{check_in_id}/impediment", response_model=ImpedimentRaised, status_code=201)
 def raise_impediment(
-    request: Request, response: Response, team: str, check_in_id: int, actor: Actor = Depends(require_actor)
+    request: Request, response: Response, team: str, check_in_id: RowId, actor: Actor = Depends(require_actor)
 ) -> ImpedimentRaised:
     """Turn the check-in's blocker into a tracked impediment (member role); 200 with the existing one when it
     already was."""
