@@ -28,6 +28,7 @@ from cadence.analytics.serialize import json_rows
 from cadence.analytics.workflow import Workflow
 from cadence.domain.model import Team
 from cadence.services.access import Actor, access_team
+from cadence.services.sprint_forecast import LruCache
 from cadence.services.team_metrics import team_frames, team_metrics
 from cadence.services.workspace_config import WorkspaceConfig, workflow_from_board
 from cadence.store.backlog import read_open_blockers, read_open_items
@@ -37,6 +38,7 @@ from cadence.store.teams import board_stages
 __all__ = ["BacklogHealth", "backlog_health"]
 
 BacklogHealth = dict[str, Any]
+_REVIEWS = LruCache(64)
 
 _ROW_COLUMNS = ("key", "title", "type", "status", "estimate", "rank", "updated_at", "blocked_by")
 _SCORE_COLUMNS = ("checks_passed", "score", "ready", "lacks")
@@ -72,9 +74,26 @@ def backlog_health(
     rules: ReadyRules = ReadyRules(),
     duplicate_threshold: float = DUPLICATE_THRESHOLD,
 ) -> BacklogHealth:
-    """The backlog health of team ``key`` (viewers and above); keys documented in docs/metrics.md."""
+    """The backlog health of team ``key`` (viewers and above); keys documented in docs/metrics.md.
+
+    Cached per (team, data version, hour of ``now``): the review reads and compares every open item (a second or
+    more for a 50k-item team) and its clock-dependent parts move by days (stale after ``stale_days``, the size
+    limit over ``size_weeks``, the weekly pace), so within the hour it is served as of its first computation
+    (``parameters.now``); any write to the team's items bumps the data version and refreshes it at once."""
     team = access_team(db, actor, key)
     workflow = _workflow(db, config, team)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    cache_key = (db.label, team.id, team.data_version, workflow, rules, duplicate_threshold, hour, id(config))
+    return _REVIEWS.get_or_compute(
+        cache_key, lambda: _review(db, config, team, workflow, now=now, rules=rules, threshold=duplicate_threshold)
+    )
+
+
+def _review(
+    db: Database, config: WorkspaceConfig, team: Team, workflow: Workflow, *, now: dt.datetime, rules: ReadyRules,
+    threshold: float,
+) -> BacklogHealth:  # fmt: skip
+    key, duplicate_threshold = team.key, threshold
     with db.connect() as conn:
         open_items = read_open_items(conn, team.id)
         blockers = read_open_blockers(conn, team.id)

@@ -2,8 +2,9 @@
 
 Clocks are never stored: they are a pure function (:func:`cadence.analytics.sla_clocks.sla_clocks`) of the
 stored tickets and events, the team's policies and ``now``. Changing a policy therefore re-judges every ticket,
-past ones included. Results are cached per (team data version, policy version, time zone, minute of ``now``);
-the policy version is a digest of the team's stored policies, so a change is seen at once.
+past ones included. Results are cached per (team data version, ticket mark, policy version, time zone, minute of
+``now``); the ticket mark moves with every ticket created or triaged in Cadence (``store.support_desk.ticket_mark``)
+and the policy version is a digest of the team's stored policies, so a change is seen at once.
 
 Which policy a ticket follows: the team's stored policy named as the ticket's ``sla_policy`` (e.g. "Premium");
 otherwise the team's stored policy ``default``; otherwise the built-in
@@ -50,6 +51,7 @@ from cadence.services.audit_log import record_change
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store import read_models as R
 from cadence.store import sla_policies as store
+from cadence.store import support_desk as ticket_store
 from cadence.store.database import Database
 
 __all__ = [
@@ -111,7 +113,7 @@ class _Cache:
             self._data.clear()
 
 
-_FRAMES = _Cache(8)
+_FRAMES = _Cache(64)
 _CLOCKS = _Cache(64)
 
 
@@ -179,14 +181,24 @@ def policy_for_ticket(policies: TeamPolicies, sla_policy: str | None) -> SlaPoli
     return policies.policies.get(sla_policy or "", policies.fallback)
 
 
-def ticket_history(db: Database, team: Team) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """READ_TICKETS and READ_TICKET_EVENTS of the team, cached per data version (no access check)."""
+def _ticket_version(db: Database, team: Team) -> tuple[Any, ...]:
+    """What ticket caches key on: the data version (syncs, imports, escalations) and the ticket mark (intake and
+    triage, which leave the data version alone; see ``services.support_desk``)."""
+    with db.connect() as conn:
+        return (team.data_version, *ticket_store.ticket_mark(conn, team.id))
+
+
+def ticket_history(
+    db: Database, team: Team, version: tuple[Any, ...] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """READ_TICKETS and READ_TICKET_EVENTS of the team, cached per ticket version (no access check)."""
 
     def read() -> tuple[pl.DataFrame, pl.DataFrame]:
         with db.connect() as conn:
             return R.read_tickets(conn, [team.id]), R.read_ticket_events(conn, [team.id])
 
-    result: tuple[pl.DataFrame, pl.DataFrame] = _FRAMES.get((db.label, team.id, team.data_version), read)
+    key = (db.label, team.id, version or _ticket_version(db, team))
+    result: tuple[pl.DataFrame, pl.DataFrame] = _FRAMES.get(key, read)
     return result
 
 
@@ -195,10 +207,11 @@ def clocks_of_team(db: Database, config: WorkspaceConfig, team: Team, *, now: dt
     policies = policies_of_team(db, team)
     zone = config.for_team(team.key).time_zone or team.timezone or "UTC"
     minute = now.replace(second=0, microsecond=0)
-    key = (db.label, team.id, team.data_version, policies.version, zone, team.country, minute)
+    version = _ticket_version(db, team)
+    key = (db.label, team.id, version, policies.version, zone, team.country, minute)
 
     def compute() -> pl.DataFrame:
-        tickets, events = ticket_history(db, team)
+        tickets, events = ticket_history(db, team, version)
         names = assign_policies(tickets, set(policies.policies), policies.fallback.name)
         parts = []
         for name in names.unique().sort().to_list():

@@ -91,7 +91,7 @@ class LruCache:
             self._data.clear()
 
 
-_HISTORIES = LruCache(8)
+_HISTORIES = LruCache(64)
 _RESULTS = LruCache(64)
 
 

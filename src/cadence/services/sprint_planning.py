@@ -73,7 +73,7 @@ BACKLOG_TOP = 30
 MAX_SPRINT_DAYS = 42
 _VIEW = Role.MEMBER
 _EDIT = Role.MANAGER
-_HISTORY = LruCache(16)
+_HISTORY = LruCache(64)
 
 
 # --- the window ------------------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ EXPECTED_ROLES = ("member", "support", "manager", "admin")
 """Who is expected to check in: viewers (stakeholders) are not."""
 _TEXT_LIMIT = 4000
 _MAX_ITEMS = 20
-_ASSIGNEES = LruCache(16)
+_ASSIGNEES = LruCache(64)
 _HOLIDAYS = LruCache(64)
 
 

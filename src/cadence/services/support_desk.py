@@ -27,6 +27,10 @@ update too). *snooze* hides the ticket from the queue until the given day starts
 reappears by itself. *ask_info* waits on the requester: the SLA clocks pause on the ``waiting`` triage state and
 on the ``Waiting for customer`` status. Any other move is refused with a 409 naming the state and what is allowed.
 
+**Caches**: intake and triage change no item history, so they leave the team's data version (and with it every
+cached item frame and result) alone; they stamp ``updated_at`` through ``store.stamp_ticket_write`` so the ticket
+caches of ``services.sla``, keyed on ``store.ticket_mark``, see each of them at once, on every instance.
+
 **Triage duty**: who is on duty on a day is a pure function of the date
 (:meth:`~cadence.services.workspace_config.SupportSettings.on_duty`), shown on the queue.
 """
@@ -117,6 +121,7 @@ def create_ticket(
     values.update(status="New", level="L1", triage_state="new", created_at=now, updated_at=now,
                   requesters=[values["requester"]])  # fmt: skip
     with db.begin() as conn:
+        values["updated_at"] = store.stamp_ticket_write(conn, team.id, now)
         ticket = store.insert_ticket(conn, team_id=team.id, team_key=team.key, values=values)
         store.insert_event(conn, ticket_id=ticket.id, kind="status", from_value=None, to_value="New", at=now,
                            data={"by": actor.username})  # fmt: skip
@@ -124,7 +129,6 @@ def create_ticket(
             conn, actor, "create", "support_ticket", entity_id=ticket.key, team_id=team.id,
             after={k: v for k, v in values.items() if k not in {"created_at", "updated_at"}}, at=now,
         )  # fmt: skip
-        store.bump_data_version(conn, team.id)
     return ticket
 
 
@@ -224,6 +228,7 @@ def triage_ticket(
     if status is not None:
         changes["status"] = status
     with db.begin() as conn:
+        changes["updated_at"] = store.stamp_ticket_write(conn, team.id, now)
         store.update_ticket(conn, ticket.id, **changes)
         data = {"by": actor.username, "action": action}
         store.insert_event(conn, ticket_id=ticket.id, kind="triage", from_value=ticket.triage_state, to_value=after,
@@ -244,7 +249,7 @@ def triage_ticket(
             merged = _merged(
                 canonical.requesters or [canonical.requester or ""], ticket.requesters or [ticket.requester or ""]
             )
-            store.update_ticket(conn, canonical.id, requesters=merged, updated_at=now)
+            store.update_ticket(conn, canonical.id, requesters=merged, updated_at=changes["updated_at"])
             store.insert_update(
                 conn, ticket_id=canonical.id, kind="triage", stage=canonical.triage_state,
                 text=f"{ticket.key} was merged into this ticket by {who}; requesters: {', '.join(merged)}.",
@@ -253,7 +258,6 @@ def triage_ticket(
             record_change(conn, actor, "merge", "support_ticket", entity_id=canonical.key, team_id=team.id,
                           before={"requesters": canonical.requesters}, after={"requesters": merged,
                           "merged": ticket.key}, at=now)  # fmt: skip
-        store.bump_data_version(conn, team.id)
         updated = store.ticket_by_id(conn, ticket.id)
     assert updated is not None
     return updated

@@ -1,8 +1,13 @@
 """A team's flow and sprint metrics and its data-quality report, computed from cached frames.
 
 Frames are read from the store once per (database, team, data version) and kept in memory; any write to a
-team's history bumps its data version, so a cached entry can never be stale — it is simply never asked for again.
+team's item history bumps its data version, so a cached entry can never be stale — it is replaced by the next
+version's frames (one entry per team: a workspace of many teams keeps each team's frames, whatever the churn).
 Results are cached too, per (team, version, range, minute of ``now``): ages move with the clock, nothing else does.
+Each team's minute starts at its own second (7 x team id): 20 teams' results expire spread over the minute, not at
+once (20 teams on two instances would otherwise recompute 40 results in the same second).
+A missing entry is computed once: concurrent requests for it wait for that computation instead of repeating it
+(a 50k-item team's frames take seconds to read; a burst of requests must not read them once each).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from cadence.store.database import Database
 from cadence.store.migrations import require_current
 from cadence.store.teams import board_stages, find_team, list_teams
 
-__all__ = ["DEFAULT_WEEKS", "MetricsResult", "clear_caches", "load_team", "team_frames", "team_metrics"]
+__all__ = ["DEFAULT_WEEKS", "FRAME_TEAMS", "MetricsResult", "clear_caches", "load_team", "team_frames", "team_metrics"]
 
 DEFAULT_WEEKS = 12
 """The default range: the last twelve weeks, long enough for stable percentiles, short enough to be current."""
@@ -34,37 +39,77 @@ T = TypeVar("T")
 
 
 class _Lru:
-    """A small thread-safe LRU; web workers share it."""
+    """A small thread-safe LRU; web workers share it. A missing key is computed by one thread while the others
+    asking for it wait (if that computation fails, the next waiter tries). With ``slot``, keys sharing a slot
+    replace each other (a team's newer data version evicts its older one at once)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, slot: Callable[[Hashable], Hashable] | None = None) -> None:
         self._size = size
+        self._slot = slot
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._owner: dict[Hashable, Hashable] = {}  # slot -> the key stored for it
+        self._pending: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]  # type: ignore[no-any-return]
-            self.misses += 1
-        value = compute()
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
+        while True:
+            with self._lock:
+                if key in self._data:
+                    self._data.move_to_end(key)
+                    self.hits += 1
+                    return self._data[key]  # type: ignore[no-any-return]
+                pending = self._pending.get(key)
+                if pending is None:
+                    pending = self._pending[key] = threading.Event()
+                    self.misses += 1
+                    break
+            pending.wait()
+        try:
+            value = compute()
+            with self._lock:
+                self._store(key, value)
+        finally:
+            with self._lock:
+                del self._pending[key]
+            pending.set()
         return value
+
+    def _store(self, key: Hashable, value: Any) -> None:
+        if self._slot is not None:
+            slot = self._slot(key)
+            previous = self._owner.get(slot)
+            if previous is not None and previous != key:
+                self._data.pop(previous, None)
+            self._owner[slot] = key
+        self._data[key] = value
+        while len(self._data) > self._size:
+            evicted, _ = self._data.popitem(last=False)
+            if self._slot is not None and self._owner.get(self._slot(evicted)) == evicted:
+                del self._owner[self._slot(evicted)]
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._owner.clear()
             self.hits = self.misses = 0
 
 
-_FRAMES = _Lru(16)
-_RESULTS = _Lru(128)
+def _team_slot(key: Hashable) -> Hashable:
+    assert isinstance(key, tuple)
+    return key[:2]  # (database, team id): one data version per team
+
+
+FRAME_TEAMS = 64
+"""Teams whose frames one process keeps (one version each). Measured with every cache of a team warm (frames,
+metrics, forecasts, backlog): ~20 MB per 5k-item team, ~80 MB per 20k-item team (docs/benchmarks.md)."""
+
+_FRAMES = _Lru(FRAME_TEAMS, slot=_team_slot)
+_RESULTS = _Lru(256)
 
 
 def clear_caches() -> None:
@@ -131,7 +176,8 @@ def team_metrics(
             workflow, status_categories = from_board
     tz = settings.time_zone or team.timezone or "UTC"
     first, last = _range(start, end, now, tz)
-    minute = now.replace(second=0, microsecond=0)
+    # each team's minute starts at its own second, so a workspace's teams do not all recompute at the same instant
+    minute = int(now.timestamp() + team.id * 7) // 60
     cache_key = (db.label, team.id, team.data_version, first, last, minute, id(config))
 
     def compute() -> MetricsResult:

@@ -39,7 +39,9 @@ __all__ = [
     "list_events",
     "list_tickets",
     "list_updates",
+    "stamp_ticket_write",
     "ticket_by_id",
+    "ticket_mark",
     "update_ticket",
 ]
 
@@ -340,6 +342,25 @@ def bump_data_version(conn: Connection, team_id: int) -> None:
     """Cached frames and results of the team refresh on their next read."""
     teams = S.table(S.Team)
     conn.execute(teams.update().where(teams.c.id == team_id).values(data_version=teams.c.data_version + 1))
+
+
+def ticket_mark(conn: Connection, team_id: int) -> tuple[int, dt.datetime | None]:
+    """The team's ticket count and latest ``updated_at``. With :func:`stamp_ticket_write` it changes with every
+    ticket Cadence creates or updates, so ticket caches key on it besides the data version (which ticket writes
+    leave alone: they change no item history)."""
+    t = _tickets()
+    count, latest = conn.execute(select(func.count(), func.max(t.c.updated_at)).where(t.c.team_id == team_id)).one()
+    return int(count), latest
+
+
+def stamp_ticket_write(conn: Connection, team_id: int, now: dt.datetime) -> dt.datetime:
+    """The ``updated_at`` a ticket write of the team stamps: ``now``, or just after the team's latest stamp when
+    ``now`` is not later. Takes the team row's lock first (a no-op update; PostgreSQL row lock, SQLite write lock)
+    so the team's ticket writes commit one at a time in stamp order and :func:`ticket_mark` moves with each."""
+    teams, t = S.table(S.Team), _tickets()
+    conn.execute(teams.update().where(teams.c.id == team_id).values(data_version=teams.c.data_version))
+    latest = conn.execute(select(func.max(t.c.updated_at)).where(t.c.team_id == team_id)).scalar()
+    return now if latest is None or now > latest else latest + dt.timedelta(microseconds=1)
 
 
 def last_audit_at(conn: Connection, *, team_id: int, entity: str, action: str) -> dt.datetime | None:
