@@ -16,8 +16,9 @@ from starlette.exceptions import HTTPException
 
 from cadence import __version__
 from cadence.api import docs as api_docs
-from cadence.api import health
+from cadence.api import health, prometheus
 from cadence.api import hooks as api_hooks
+from cadence.api.openapi import install_openapi
 from cadence.api.v1 import actions as api_actions
 from cadence.api.v1 import backlog as api_backlog
 from cadence.api.v1 import decisions as api_decisions
@@ -38,10 +39,11 @@ from cadence.api.v1 import teams as api_teams
 from cadence.api.v1 import tickets as api_tickets
 from cadence.domain.errors import CadenceError
 from cadence.http.errors import handle_cadence_error, handle_http_error, handle_validation_error
+from cadence.http.observability import RequestObservation
 from cadence.http.security import SESSION_COOKIE, csrf_guard
 from cadence.reports.weekly import render_markdown
 from cadence.services.authentication import AuthPolicy
-from cadence.services.scheduler import Delivery, Scheduler
+from cadence.services.scheduler import Delivery, Job, Scheduler, scheduled_jobs
 from cadence.services.workspace_config import load_workspace_config
 from cadence.settings import Settings, load_settings
 from cadence.store.database import Database
@@ -61,7 +63,7 @@ from cadence.web import risks as risk_pages
 from cadence.web import standup as standup_pages
 from cadence.web import support as support_pages
 
-__all__ = ["create_app", "scheduler_delivery"]
+__all__ = ["create_app", "scheduler_delivery", "scheduler_jobs"]
 
 
 def scheduler_delivery(settings: Settings) -> Delivery:
@@ -71,6 +73,15 @@ def scheduler_delivery(settings: Settings) -> Delivery:
         key, settings.notify_max_attempts, dt.timedelta(seconds=settings.notify_retry_seconds),
         render_report=render_markdown,
     )  # fmt: skip
+
+
+def scheduler_jobs(settings: Settings) -> tuple[Job, ...]:
+    """The scheduled jobs, with ``sync-sources`` when ``CADENCE_SYNC_INTERVAL_MINUTES`` is set."""
+    return scheduled_jobs(
+        sync_every=dt.timedelta(minutes=settings.sync_interval_minutes),
+        sync_lease=dt.timedelta(seconds=settings.sync_lease_seconds),
+        reconcile_every=dt.timedelta(hours=settings.reconcile_hours) if settings.reconcile_hours > 0 else None,
+    )
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None, *, scheduler: bool = False) -> FastAPI:
@@ -110,6 +121,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *, 
         app.state.scheduler = Scheduler(
             app.state.db, app.state.workspace_config, instance=f"{socket.gethostname()}:{os.getpid()}",
             interval=settings.scheduler_interval_seconds, delivery=scheduler_delivery(settings),
+            jobs=scheduler_jobs(settings),
         )  # fmt: skip
     app.add_exception_handler(CadenceError, handle_cadence_error)
     app.add_exception_handler(HTTPException, handle_http_error)
@@ -125,9 +137,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *, 
             response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
+    # Outermost: the request id and the access line cover every other middleware and handler.
+    app.state.metrics_token = settings.metrics_token
+    app.state.metrics = prometheus.instance_metrics(app.state.db)
+    app.add_middleware(RequestObservation, metrics=app.state.metrics)
+
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     app.include_router(api_docs.router)
     app.include_router(health.router)
+    app.add_route("/metrics", prometheus.metrics, methods=["GET"], include_in_schema=False)
     app.include_router(api_hooks.router)
     app.include_router(api_teams.router)
     app.include_router(api_items.router)
@@ -166,4 +184,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *, 
     app.include_router(forecast_page.router)
     app.include_router(api_notifications.router)
     app.include_router(notification_pages.router)
+    install_openapi(app)
     return app

@@ -76,6 +76,16 @@ class Settings(BaseSettings):
         60, gt=0, description="Wait after a notification's first failed attempt; doubled after each further one."
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Minimum level logged.")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="'cadence serve' log lines: 'text' for people, 'json' for one JSON object per line (log "
+        "collectors); both carry the request id.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="When set, GET /metrics requires 'Authorization: Bearer <token>'; when unset, /metrics answers "
+        "loopback clients only.",
+    )
     scheduler: bool = Field(
         True,
         description="'cadence serve' runs the scheduled jobs (stand-up reminders, digests, nudges, risk reviews, "
@@ -84,6 +94,20 @@ class Settings(BaseSettings):
     )
     scheduler_interval_seconds: float = Field(
         60, ge=5, le=3600, description="How often the scheduler thread looks for due jobs."
+    )
+    sync_interval_minutes: int = Field(
+        0,
+        ge=0,
+        le=1440,
+        description="The scheduler syncs every Jira source this often (job 'sync-sources'); 0 turns it off. "
+        "Runs once across instances.",
+    )
+    sync_lease_seconds: int = Field(
+        600,
+        ge=30,
+        le=86400,
+        description="A running sync holds its source's lease this long past its last batch; a second sync is refused "
+        "meanwhile, and a crashed instance's lease lapses after it.",
     )
 
     @field_validator("database_url")

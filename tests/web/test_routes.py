@@ -39,6 +39,8 @@ OWN_SECRET = "own secret"
 """Webhook receivers authenticate each delivery with the source's shared secret (tested in their own module)."""
 SIGN_IN_FORM = "sign-in form"
 """``POST /login`` is protected by its double-submit cookie (tested in test_auth)."""
+SCRAPER = "metrics token or loopback"
+"""``/metrics`` takes CADENCE_METRICS_TOKEN, or loopback clients when none is set (tested in test_observability)."""
 
 _ = risk_signals_config  # an autouse fixture: the workspace file that makes a risk signal fire
 
@@ -46,6 +48,8 @@ MATRIX: dict[tuple[str, str], str | Role] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/api/health"): PUBLIC,
+    ("GET", "/api/ready"): PUBLIC,
+    ("GET", "/metrics"): SCRAPER,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): SIGN_IN_FORM,
     ("POST", "/logout"): SIGNED_IN,
@@ -212,7 +216,7 @@ MATRIX: dict[tuple[str, str], str | Role] = {
     ("POST", "/teams/{key}/retros/{retro_id}/health"): Role.MEMBER,
     ("POST", "/teams/{key}/retros/{retro_id}/health/reveal"): Role.MANAGER,
 }
-NOT_CHECKED = {OWN_SECRET, SIGN_IN_FORM}
+NOT_CHECKED = {OWN_SECRET, SIGN_IN_FORM, SCRAPER}
 
 ROLES: dict[str, Role | None] = {
     "anonymous": None,

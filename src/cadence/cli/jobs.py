@@ -9,7 +9,7 @@ import socket
 
 import typer
 
-from cadence.app import scheduler_delivery
+from cadence.app import scheduler_delivery, scheduler_jobs
 from cadence.cli.context import database, settings
 from cadence.domain.errors import InputError
 from cadence.services.scheduler import recent_runs, run_due
@@ -42,7 +42,7 @@ def run_due_command(
     delivery = scheduler_delivery(config)
     outcomes = run_due(
         database(), load_workspace_config(config.workspace_file), now=_when(now),
-        instance=f"cli:{socket.gethostname()}:{os.getpid()}", delivery=delivery,
+        instance=f"cli:{socket.gethostname()}:{os.getpid()}", delivery=delivery, jobs=scheduler_jobs(config),
     )  # fmt: skip
     if as_json:
         typer.echo(json.dumps([outcome.to_dict() for outcome in outcomes], indent=2))

@@ -6,6 +6,7 @@ import typer
 
 from cadence import __version__
 from cadence.cli import actions as actions_cli
+from cadence.cli import backup as backup_cli
 from cadence.cli import checkin as checkin_cli
 from cadence.cli import db, evaluate, forecast, metrics, seed, serve, sprint, status, users
 from cadence.cli import impediments as impediments_cli
@@ -17,6 +18,7 @@ from cadence.cli import risks as risks_cli
 from cadence.cli import sla as sla_cli
 from cadence.cli import sources as sources_cli
 from cadence.cli import support as support_cli
+from cadence.cli import worker as worker_cli
 from cadence.cli.errors import CadenceGroup
 
 __all__ = ["app", "main"]
@@ -47,6 +49,7 @@ app.command("sources")(sources_cli.sources)
 app.command("seed")(seed.seed)
 app.command("status")(status.status)
 app.command("serve")(serve.serve)
+app.command("worker")(worker_cli.worker)
 app.command("metrics")(metrics.metrics)
 app.command("quality")(metrics.quality)
 app.command("forecast")(forecast.forecast)
@@ -54,6 +57,8 @@ app.command("checkin")(checkin_cli.checkin)
 app.command("standup")(checkin_cli.standup)
 app.command("impediments")(impediments_cli.impediments)
 app.command("risks")(risks_cli.risks)
+app.command("backup")(backup_cli.backup)
+app.command("restore")(backup_cli.restore)
 
 
 @app.callback(invoke_without_command=True)

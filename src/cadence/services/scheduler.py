@@ -35,6 +35,7 @@ from cadence.services.risks import risk_register
 from cadence.services.standup import standup_zone
 from cadence.services.standup_schedule import next_standup
 from cadence.services.support_digest import support_digest
+from cadence.services.sync import DEFAULT_LEASE, sync_every_source
 from cadence.services.weekly_report import team_report
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store import job_runs as store
@@ -54,6 +55,7 @@ __all__ = [
     "due_occurrences",
     "recent_runs",
     "run_due",
+    "scheduled_jobs",
     "weekly_report_message",
 ]
 
@@ -290,6 +292,30 @@ JOBS: tuple[Job, ...] = (
 """The job table, in run order: delivery last, so what the other jobs queued goes out in the same tick."""
 
 
+def scheduled_jobs(
+    *, sync_every: dt.timedelta, sync_lease: dt.timedelta = DEFAULT_LEASE, reconcile_every: dt.timedelta | None = None
+) -> tuple[Job, ...]:
+    """:data:`JOBS`, plus ``sync-sources`` before the delivery when ``sync_every`` is positive (the edges pass
+    ``CADENCE_SYNC_INTERVAL_MINUTES``): every Jira source synced once per period, slot = the period's start in UTC.
+    The claim runs each period in one instance; each source's sync lease keeps it from running twice at once, also
+    beside a ``cadence sync`` by hand or a period that outlasts the interval."""
+    seconds = int(sync_every.total_seconds())
+    if seconds <= 0:
+        return JOBS
+
+    def sync_due(config: WorkspaceConfig, team: Team | None, now: dt.datetime) -> Occurrence | None:
+        start = dt.datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, dt.UTC)
+        return Occurrence("sync-sources", f"{WORKSPACE}:{start:%Y-%m-%dT%H:%MZ}", start)
+
+    def sync_run(ctx: _Context, occ: Occurrence) -> str:
+        return sync_every_source(
+            ctx.db, key=ctx.delivery.encryption_key, config=ctx.config, lease=sync_lease,
+            reconcile_every=reconcile_every, now=ctx.now,
+        )  # fmt: skip
+
+    return (*JOBS[:-1], Job("sync-sources", sync_due, sync_run, per_team=False), JOBS[-1])
+
+
 def due_occurrences(
     config: WorkspaceConfig, teams: Sequence[Team], *, now: dt.datetime, jobs: Sequence[Job] = JOBS
 ) -> list[tuple[Job, Occurrence]]:
@@ -356,8 +382,9 @@ class Scheduler:
     def __init__(
         self, db: Database, config: WorkspaceConfig, *, instance: str, interval: float = 60.0,
         delivery: Delivery | None = None, clock: Callable[[], dt.datetime] | None = None,
+        jobs: Sequence[Job] = JOBS,
     ) -> None:  # fmt: skip
-        self.db, self.config, self.instance, self.interval = db, config, instance, interval
+        self.db, self.config, self.instance, self.interval, self.jobs = db, config, instance, interval, jobs
         self.delivery = delivery or Delivery()
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.ticks = 0
@@ -385,7 +412,9 @@ class Scheduler:
     def tick(self) -> list[JobOutcome]:
         """One :func:`run_due` at the clock's now; a failure of the database is logged, not raised."""
         try:
-            return run_due(self.db, self.config, now=self.clock(), instance=self.instance, delivery=self.delivery)
+            return run_due(
+                self.db, self.config, now=self.clock(), instance=self.instance, delivery=self.delivery, jobs=self.jobs
+            )
         except Exception:  # the thread must outlive a database restart
             log.exception("scheduler tick failed")
             return []
