@@ -38,15 +38,16 @@ def test_how_many_exact_for_seed_42() -> None:
 
 
 def test_when_exact_for_seed_42() -> None:
-    # The first block is 28 days (1.2 x 5 / (5/3) + 7 = 11, at least 28): default_rng(42).integers(0, 3, (4, 28))
-    # starts [[0 2 1 ...] [1 1 1 0 0 1 2 ...] [1 0 2 ...] [1 2 ...]]; on sample [0, 1, 4] the running totals reach
-    # 5 on day index 2, 6, 2 and 1 -> sorted 1 2 2 6: P50 the 3rd of March, P85 the 7th.
+    # Blocks are 365 days for every trial: default_rng(42).integers(0, 3, (4, 365)) starts
+    # [[0 2 1 ...] [1 1 0 0 2 ...] [2 1 ...] [0 2 2 ...]]; on sample [0, 1, 4] the running totals reach 5 on day
+    # index 2 (0 4 5), 4 (1 2 2 2 6), 1 (4 5) and 2 (0 4 8) -> sorted 1 2 2 4: P50 and P70 the 3rd of March, P85
+    # and P95 the 5th.
     forecast = forecast_when(np.array([0, 1, 4]), 5, START, rng=np.random.default_rng(42), trials=4)
     assert forecast.dates == {
         50: dt.date(2024, 3, 3),
         70: dt.date(2024, 3, 3),
-        85: dt.date(2024, 3, 7),
-        95: dt.date(2024, 3, 7),
+        85: dt.date(2024, 3, 5),
+        95: dt.date(2024, 3, 5),
     }
     assert forecast.unfinished_share == 0.0
 

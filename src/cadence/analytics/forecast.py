@@ -177,15 +177,6 @@ def _day_date(start: dt.date, index: int, days: DayKind) -> dt.date:
     return start + dt.timedelta(days=index)
 
 
-def _first_block(sample: IntArray, target: int) -> int:
-    """Days of the first block of a "when" simulation: 1.2 x the days the mean rate needs, plus a week, in
-    [28, 3650]."""
-    mean = float(sample.mean()) if sample.size else 0.0
-    if mean <= 0:
-        return 365
-    return int(min(max(math.ceil(1.2 * target / mean) + 7, 28), 3650))
-
-
 def forecast_when(
     sample: npt.ArrayLike,
     items: int,
@@ -200,9 +191,10 @@ def forecast_when(
 ) -> WhenForecast:
     """When ``items`` more items will be delivered, simulating day by day from ``start`` (inclusive).
 
-    Days are drawn in blocks so that a near forecast does not pay for a ten-year horizon: the first block is
-    :func:`_first_block` days (enough for most trials to finish), later ones 365 days for the unfinished trials
-    only. The first block is exactly the ``(trials, days)`` draw of the module docstring.
+    Days are drawn in blocks of 365 so that a near forecast does not pay for a ten-year horizon; every block is
+    drawn for every trial, so each trial's path is the same whatever ``items`` is: with one seed, asking for more
+    items never gives an earlier date (common random numbers). The first block is exactly the ``(trials, 365)``
+    draw of the module docstring.
     """
     if items < 0:
         raise InputError(f"the number of items to forecast must not be negative, not {items}")
@@ -217,11 +209,10 @@ def forecast_when(
         running = np.zeros(trials, dtype=np.int64)
         open_trials = np.arange(trials)
         done_days = 0
-        block = _first_block(values, target)
         while open_trials.size and done_days < horizon_days:
-            block = min(block, horizon_days - done_days)
+            block = min(365, horizon_days - done_days)
             # 32-bit running totals cannot overflow: at most 365 days of at most a million items each
-            paths = np.cumsum(_draw(values, open_trials.size, block, rng), axis=1, dtype=np.int32)
+            paths = np.cumsum(_draw(values, trials, block, rng), axis=1, dtype=np.int32)[open_trials]
             # running totals never decrease, so the days still short of the target are the finishing day's index
             remaining = np.minimum(target - running[open_trials], np.iinfo(np.int32).max).astype(np.int32)
             short = np.count_nonzero(paths < remaining[:, None], axis=1)
@@ -230,7 +221,6 @@ def forecast_when(
             running[open_trials] += paths[:, -1]
             open_trials = open_trials[~hit]
             done_days += block
-            block = 365
     elif values.size == 0:
         raise InputError("the throughput sample is empty; widen the sampling window")
     never = np.iinfo(np.int64).max
