@@ -266,7 +266,7 @@ def test_the_scheduled_sync_runs_once_per_period_across_instances(database_url: 
     for outcome in syncs:
         by_slot.setdefault(outcome.slot, []).append(outcome.state)  # type: ignore[attr-defined]
     assert sorted(by_slot) == ["*:2026-11-26T08:00Z", "*:2026-11-26T08:15Z"]
-    assert all(sorted(states) == ["done", "skipped"] for states in by_slot.values())
+    assert all(sorted(states) == ["done", "skipped"] for states in by_slot.values()), syncs
     assert searches == 3 + 1  # 5 issues by 2 (3 pages), then one page of what changed since the watermark
     done = [o.detail for o in syncs if o.state == "done"]  # type: ignore[attr-defined]
     assert done[0].startswith("cloud: ") and "stored" in done[0]

@@ -7,8 +7,8 @@ Every failure that is the database's state rather than Cadence's bug becomes a :
 exit 4), so a request fails cleanly and the next one, on a fresh pooled connection, can succeed: a lost or refused
 connection (also one killed mid-transaction, which PostgreSQL rolls back whole) is :class:`DatabaseUnavailable`; a
 statement cancelled, a deadlock, a serialization failure, a busy SQLite file or a pool with no free connection
-within ``pool_timeout`` is a :class:`DatabaseError` that says to try again. The columnar reads (connectorx, on their
-own connections) are translated the same way.
+within ``pool_timeout`` is a :class:`DatabaseError` that says to try again. The columnar reads of PostgreSQL
+(connectorx, on their own connections) are translated the same way.
 """
 
 from __future__ import annotations

@@ -1,15 +1,17 @@
 """Columnar read models: SQL results straight into the canonical read frames of :mod:`cadence.domain.frames`.
 
-connectorx reads SQLite files and PostgreSQL straight into Arrow columns (about three times faster than fetching
-Python tuples); an in-memory SQLite database, which a second connection cannot open, is read through the DB-API
-cursor and transposed once into columns. Timestamps are normalised to aware UTC in one vectorised pass. No ORM
-objects are built.
+PostgreSQL is read by connectorx straight into Arrow columns. SQLite is read on the caller's own connection, through
+the Python ``sqlite3`` module, with SQLite itself packing each column into one JSON array that Polars decodes in Rust
+(twice as fast as fetching Python tuples). connectorx must never open a SQLite file: it links its own copy of SQLite,
+and two copies in one process do not see each other's POSIX locks, so one can truncate the shared-memory index the
+other has mapped (a bus error) or let another process write under it (corruption; see "Multiple copies of SQLite
+linked into the same application" in SQLite's *How To Corrupt An SQLite Database File*). Timestamps are normalised to
+aware UTC in one vectorised pass. No ORM objects are built.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import connectorx as cx
@@ -35,24 +37,9 @@ __all__ = [
 READ_SPRINTS = F.READ_SPRINTS
 
 
-def _fetch(conn: Connection, sql: str, params: dict[str, object]) -> list[tuple[object, ...]]:
-    """Rows straight from the DB-API cursor: SQLAlchemy's per-row result processing would double the read time."""
-    statement, values = _bind(conn, sql, params)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(statement, values)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
 def _columnar_url(conn: Connection) -> str | None:
-    """A connectorx URL for this connection's database, or ``None`` when it cannot be opened a second time."""
+    """A connectorx URL for a PostgreSQL connection's database, ``None`` for SQLite (see the module's docstring)."""
     url = conn.engine.url
-    if url.get_backend_name() == "sqlite":
-        if url.database in (None, "", ":memory:"):
-            return None
-        return f"sqlite://{Path(url.database).expanduser().resolve()}"
     if url.get_backend_name() == "postgresql":
         return url.set(drivername="postgresql").render_as_string(hide_password=False)
     return None
@@ -80,15 +67,16 @@ def typed_frame(rows: Sequence[Sequence[Any]], schema: dict[str, pl.DataType | t
 def _frame(
     conn: Connection, sql: str, params: dict[str, object], schema: F.Schema, *, sort: Sequence[str] = ()
 ) -> pl.DataFrame:
-    """Run ``sql`` and build ``schema``'s frame; extra trailing columns (after the schema's) only serve ``sort``.
+    """Run ``sql`` and build ``schema``'s frame in ``sort`` order; extra trailing columns (after the schema's) only
+    serve ``sort``, which must name every column the order depends on (SQLite's aggregate ignores ``ORDER BY``).
 
-    Files and servers are read by connectorx straight into Arrow columns, on its own connection: such reads see
-    committed data only. An in-memory SQLite database goes through the DB-API cursor instead.
+    PostgreSQL is read by connectorx on its own connection (committed data only); SQLite on ``conn`` itself.
     """
     url = _columnar_url(conn)
     if url is None:
-        return _frame_from_rows(conn, sql, params, schema, sort=sort)
-    raw: pl.DataFrame = cx.read_sql(url, _inline(sql, params), return_type="polars")
+        raw = _sqlite_columns(conn, sql, params, schema)
+    else:
+        raw = cx.read_sql(url, _inline(sql, params), return_type="polars")
     names = list(schema)
     extra = [f"__sort{i}" for i in range(raw.width - len(names))]
     raw = raw.rename(dict(zip(raw.columns, names + extra, strict=True)))
@@ -98,6 +86,44 @@ def _frame(
     return frame.select(names)
 
 
+def _sqlite_columns(conn: Connection, sql: str, params: dict[str, object], schema: F.Schema) -> pl.DataFrame:
+    """One row back from SQLite: each result column as a JSON array (``json_group_array`` over the query), decoded
+    by Polars with its type known in advance. Integers, text and NULL travel as themselves; a REAL travels as text
+    with 17 significant digits (JSON's 15 would round 0.1 + 0.2), so every value arrives exactly."""
+    statement, values = _bind(conn, sql, params)
+    names = list(schema)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"SELECT * FROM ({statement}) LIMIT 0", values)
+        columns = [d[0] for d in cursor.description]
+        dtypes = [schema[names[i]] if i < len(names) else pl.Int64 for i in range(len(columns))]
+        packed = ", ".join(_packed(f'"{c}"', dtype) for c, dtype in zip(columns, dtypes, strict=True))
+        cursor.execute(f"SELECT {packed} FROM ({statement})", values)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    series = []
+    for column, dtype, text in zip(columns, dtypes, row, strict=True):
+        decoded = pl.Series(column, [text]).str.json_decode(pl.List(_json_type(dtype)))
+        series.append(decoded[0].alias(column))  # the one list as a Series: empty when no row matched
+    return pl.DataFrame(series)
+
+
+def _packed(column: str, dtype: pl.DataType | type[pl.DataType]) -> str:
+    if dtype.is_float():
+        return f"json_group_array(CASE WHEN {column} IS NULL THEN NULL ELSE printf('%!.17g', {column}) END)"
+    return f"json_group_array({column})"
+
+
+def _json_type(dtype: pl.DataType | type[pl.DataType]) -> pl.DataType | type[pl.DataType]:
+    """How a column arrives in JSON: timestamps, REALs and JSON-list columns as text, flags as 0/1."""
+    if isinstance(dtype, pl.Datetime) or dtype == F.LIST_STR or dtype.is_float():
+        return pl.String
+    if dtype == pl.Boolean:
+        return pl.Int64
+    return dtype
+
+
 def _coerce(column: pl.Series, dtype: pl.DataType | type[pl.DataType]) -> pl.Series:
     if isinstance(dtype, pl.Datetime):
         return _timestamps(column.name, column)
@@ -105,38 +131,6 @@ def _coerce(column: pl.Series, dtype: pl.DataType | type[pl.DataType]) -> pl.Ser
         decoded = column if column.dtype == F.LIST_STR else column.cast(pl.String).str.json_decode(F.LIST_STR)
         return decoded.fill_null([])  # a JSON null list (SQLAlchemy writes None as 'null') means none
     return column.cast(dtype)
-
-
-def _frame_from_rows(
-    conn: Connection, sql: str, params: dict[str, object], schema: F.Schema, *, sort: Sequence[str] = ()
-) -> pl.DataFrame:
-    rows = _fetch(conn, sql, params)
-    if not rows:
-        return F.empty(schema)
-    columns = list(zip(*rows, strict=True))
-    series = []
-    names = list(schema)
-    for name, values in zip(names + [f"__sort{i}" for i in range(len(columns) - len(names))], columns, strict=True):
-        dtype = schema.get(name, pl.Int64)
-        if isinstance(dtype, pl.Datetime):
-            series.append(_timestamps(name, values))
-        elif dtype == F.LIST_STR:
-            series.append(_lists(name, values))
-        elif dtype == pl.Boolean:
-            series.append(pl.Series(name, values).cast(pl.Boolean))
-        else:
-            series.append(pl.Series(name, values, dtype))
-    frame = pl.DataFrame(series)
-    if sort:
-        frame = frame.sort(sort, maintain_order=True)
-    return frame.select(names)
-
-
-def _lists(name: str, values: Sequence[object]) -> pl.Series:
-    """JSON list columns: text on SQLite, already decoded by psycopg on PostgreSQL."""
-    if any(isinstance(v, list) for v in values):
-        return pl.Series(name, values, F.LIST_STR).fill_null([])
-    return pl.Series(name, values, pl.String).str.json_decode(F.LIST_STR).fill_null([])
 
 
 def _timestamps(name: str, values: Sequence[object] | pl.Series) -> pl.Series:
@@ -181,9 +175,9 @@ def read_items(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.Da
         "SELECT id, team_id, key, type, priority, status, estimate, assignee_id, epic_key, parent_key, "
         "created_at, resolved_at, resolution, flagged, COALESCE(labels, '[]') AS labels, "
         "COALESCE(fix_versions, '[]') AS fix_versions "
-        "FROM work_items" + where + " ORDER BY id"
+        "FROM work_items" + where
     )
-    return _frame(conn, sql, params, F.READ_ITEMS)
+    return _frame(conn, sql, params, F.READ_ITEMS, sort=["item_id"])
 
 
 def _item_events(
@@ -227,21 +221,17 @@ def read_flag_changes(conn: Connection, team_ids: Sequence[int] | None = None) -
 
 def read_sprints(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
     where, params = _team_filter(team_ids, "team_id")
-    sql = (
-        "SELECT id, team_id, name, state, start_at, end_at, completed_at FROM sprints"
-        + where
-        + " ORDER BY start_at, id"
-    )
-    return _frame(conn, sql, params, READ_SPRINTS)
+    sql = "SELECT id, team_id, name, state, start_at, end_at, completed_at FROM sprints" + where
+    return _frame(conn, sql, params, READ_SPRINTS, sort=["start_at", "sprint_id"])
 
 
 def read_tickets(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
     where, params = _team_filter(team_ids, "team_id")
     sql = (
         "SELECT id, team_id, key, channel, impact, urgency, priority, status, level, sla_policy, created_at, "
-        "resolved_at FROM support_tickets" + where + " ORDER BY id"
+        "resolved_at FROM support_tickets" + where
     )
-    return _frame(conn, sql, params, F.READ_TICKETS)
+    return _frame(conn, sql, params, F.READ_TICKETS, sort=["ticket_id"])
 
 
 def read_ticket_events(conn: Connection, team_ids: Sequence[int] | None = None) -> pl.DataFrame:
@@ -258,4 +248,4 @@ def read_escalated_bugs(conn: Connection, team_ids: Sequence[int] | None = None)
     where, params = _team_filter(team_ids, "i.team_id")
     where = (where + " AND" if where else " WHERE") + " i.type = 'bug'"
     sql = "SELECT DISTINCT l.item_id FROM ticket_links l JOIN work_items i ON i.id = l.item_id" + where
-    return _frame(conn, sql + " ORDER BY l.item_id", params, F.READ_ESCALATED_BUGS)
+    return _frame(conn, sql, params, F.READ_ESCALATED_BUGS, sort=["item_id"])
