@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from cadence.analytics.backlog_health import (
     ReadyRules,
@@ -173,7 +175,43 @@ def test_a_reworded_duplicate_is_found_and_an_unrelated_item_is_not() -> None:
         {"title": "Add dark mode to settings", "description": "Users want a dark theme in the settings page."},
         {"title": "Settings page loads slowly", "description": "The settings page takes 5 s to load."},
     )
-    pairs = likely_duplicates(items)
-    assert pairs.select("key", "other_key").rows() == [("T-1", "T-2")]
-    assert pairs["similarity"][0] >= 0.5
-    assert likely_duplicates(items.head(1)).height == 0
+    found = likely_duplicates(items)
+    assert found.pairs.select("key", "other_key").rows() == [("T-1", "T-2")]
+    assert found.pairs["similarity"][0] >= 0.5
+    assert (found.total, found.similar) == (1, {"T-1": ["T-2"], "T-2": ["T-1"]})
+    alone = likely_duplicates(items.head(1))
+    assert (alone.pairs.height, alone.total, alone.similar) == (0, 0, {})
+
+
+def test_duplicates_are_bounded_and_ordered_by_similarity_then_key() -> None:
+    """Four copies of one title (six pairs at 1.0) and a pair that shares part of it: the list is cut at ``limit``
+    with ties going by key, each item names its ``per_item`` best, and the count covers every pair."""
+    same = {"title": "Export to CSV fails on large files", "description": None}
+    items = _items(
+        same, {"title": "Dark mode in settings"}, same, same,
+        {"title": "Export to CSV fails on large files with a timeout", "description": None}, same,
+    )  # fmt: skip
+    found = likely_duplicates(items, limit=3, per_item=2)
+    assert found.pairs.rows() == [("T-1", "T-3", 1.0), ("T-1", "T-4", 1.0), ("T-1", "T-6", 1.0)]
+    assert found.total == 6 + 4  # the four copies pairwise, and T-5 with each copy
+    assert found.similar["T-3"] == ["T-1", "T-4"]  # equal similarity: by key
+    assert found.similar["T-5"][:1] == ["T-1"] and "T-2" not in found.similar
+    assert all(len(others) == 2 for others in found.similar.values())
+
+
+def test_duplicates_do_not_depend_on_the_block_size_and_match_a_dense_computation() -> None:
+    """The blocks only bound memory: every block size gives the same answer, equal to cosines of the dense TF-IDF
+    matrix counted by hand over the upper triangle."""
+    rng = np.random.default_rng(11)
+    words = np.array(["export", "csv", "fails", "large", "file", "timeout"])
+    items = _items(*({"title": " ".join(rng.choice(words, 3)), "description": None} for _ in range(60)))
+    results = [likely_duplicates(items, limit=10, block_rows=rows) for rows in (1, 7, 60, 512)]
+    for other in results[1:]:
+        assert other.pairs.equals(results[0].pairs)
+        assert (other.total, other.similar) == (results[0].total, results[0].similar)
+    vectorizer = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), sublinear_tf=True)
+    dense = vectorizer.fit_transform(items["title"].to_list()).toarray()
+    cosine = dense @ dense.T
+    upper = np.triu(np.ones_like(cosine, dtype=bool), k=1)
+    assert results[0].total == int(((cosine >= 0.5 - 1e-12) & upper).sum()) > 10
+    assert results[0].pairs["similarity"].to_list() == sorted(np.round(cosine[upper], 3), reverse=True)[:10]

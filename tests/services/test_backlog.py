@@ -137,6 +137,13 @@ def test_backlog_health_of_a_stored_team(db: Database) -> None:
     assert [r["key"] for r in health["stale"]] == ["B-3"]
     assert health["oversized"] == []
     assert [(d["key"], d["other_key"]) for d in health["duplicates"]] == [("B-1", "B-2")]
+    assert health["summary"]["duplicate_pairs"] == 1
+    assert {k: r["likely_duplicates"] for k, r in items.items()} == {
+        "B-1": ["B-2"],
+        "B-2": ["B-1"],
+        "B-3": [],
+        "B-4": [],
+    }
     pace = health["ready_work"]
     assert (pace["basis"], pace["unit"], pace["velocity"], pace["ready_points"]) == ("velocity", "sprints", 8.0, 3.0)
     assert pace["value"] == pytest.approx(3 / 8)

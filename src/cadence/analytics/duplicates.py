@@ -3,18 +3,31 @@
 **Likely duplicates**: two open backlog items whose TF-IDF vectors (title + description; English stop words
 removed; unigrams and bigrams; sublinear term frequency; L2-normalised) have a cosine similarity of at least the
 threshold (default :data:`DUPLICATE_THRESHOLD`). The vocabulary and inverse document frequencies are learnt from the
-backlog itself, so words every item shares ("the service", a product name) weigh little. All pairs come from one
-sparse product ``X @ X.T``; only its upper triangle at or above the threshold is kept, so no pair loop runs.
+backlog itself, so words every item shares ("the service", a product name) weigh little.
+
+The similarities come from the sparse product ``X @ X.T``, computed :data:`BLOCK_ROWS` rows at a time and cut at
+the threshold before the next block, so memory stays bounded whatever the backlog: a 9k-item backlog of templated
+titles has a million pairs above 0.5, and the whole product took several GB. What is kept is bounded too: the count
+of all pairs, the ``limit`` most similar pairs, and each item's ``per_item`` most similar others.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-__all__ = ["DUPLICATE_COLUMNS", "DUPLICATE_THRESHOLD", "likely_duplicates"]
+__all__ = [
+    "DUPLICATE_COLUMNS",
+    "DUPLICATE_LIMIT",
+    "DUPLICATE_THRESHOLD",
+    "SIMILAR_PER_ITEM",
+    "Duplicates",
+    "likely_duplicates",
+]
 
 DUPLICATE_THRESHOLD = 0.5
 """Cosine at or above which two items are reported. Chosen, not fitted: the demo's ``duplicates`` links join a bug
@@ -24,6 +37,15 @@ false-positive side: over random pairs of the demo's items (seed 3, scale 1 — 
 same request ("CSV export fails for large files" / "Large CSV file export fails", same description) scores above
 0.5. It is a suggestion to look, never an automatic link."""
 
+DUPLICATE_LIMIT = 100
+"""Pairs listed, most similar first: a list to work through in a refinement session, not an export."""
+
+SIMILAR_PER_ITEM = 3
+"""Other items named beside each item (``similar``), most similar first."""
+
+BLOCK_ROWS = 512
+"""Rows of ``X`` multiplied at a time: a block's product holds at most 512 x n similarities."""
+
 DUPLICATE_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "key": pl.String,
     "other_key": pl.String,
@@ -31,16 +53,32 @@ DUPLICATE_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
-def likely_duplicates(items: pl.DataFrame, *, threshold: float = DUPLICATE_THRESHOLD) -> pl.DataFrame:
-    """Pairs of ``items`` (columns key, title, description) at or above ``threshold`` cosine similarity.
+@dataclass(frozen=True)
+class Duplicates:
+    """``pairs``: the most similar pairs (key, other_key in the items' order, similarity rounded to 3 places), most
+    similar first, then by key; ``similar``: per item with any, its most similar others (key -> keys); ``total``:
+    every pair at or above the threshold."""
 
-    Columns key, other_key (the pair in the items' order), similarity (rounded to 3 places); most similar first.
-    """
+    pairs: pl.DataFrame
+    similar: dict[str, list[str]]
+    total: int
+
+
+def likely_duplicates(
+    items: pl.DataFrame,
+    *,
+    threshold: float = DUPLICATE_THRESHOLD,
+    limit: int = DUPLICATE_LIMIT,
+    per_item: int = SIMILAR_PER_ITEM,
+    block_rows: int = BLOCK_ROWS,
+) -> Duplicates:
+    """Pairs of ``items`` (columns key, title, description) at or above ``threshold`` cosine similarity; the result
+    does not depend on ``block_rows``, only the peak memory does."""
     if not 0 < threshold <= 1:
         raise ValueError(f"duplicate threshold {threshold} is outside (0, 1]")
-    empty = pl.DataFrame(schema=DUPLICATE_COLUMNS)
+    none = Duplicates(pl.DataFrame(schema=DUPLICATE_COLUMNS), {}, 0)
     if items.height < 2:
-        return empty
+        return none
     text = (
         items.select(
             pl.concat_str([pl.col("title").fill_null(""), pl.col("description").fill_null("")], separator="\n")
@@ -50,17 +88,54 @@ def likely_duplicates(items: pl.DataFrame, *, threshold: float = DUPLICATE_THRES
     )
     vectorizer = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), sublinear_tf=True, dtype=np.float64)
     try:
-        matrix = vectorizer.fit_transform(text)
+        matrix = sp.csr_matrix(vectorizer.fit_transform(text))
     except ValueError:  # only stop words or empty texts: nothing to compare
-        return empty
-    similarity = sp.triu(matrix @ matrix.T, k=1, format="coo")
-    keep = similarity.data >= threshold - 1e-12
+        return none
     keys = items["key"]
-    return pl.DataFrame(
-        {
-            "key": keys.gather(similarity.row[keep]),
-            "other_key": keys.gather(similarity.col[keep]),
-            "similarity": similarity.data[keep].round(3),
-        },
+    order = keys.rank("ordinal").cast(pl.Int64).to_numpy()  # ties between equal similarities go by key
+    transposed = matrix.T.tocsc()
+    total = 0
+    empty = np.empty(0, np.int64)
+    best = (np.empty(0), empty, empty)  # (similarity, row, col) of the running top `limit` pairs
+    similar_rows, similar_cols = [empty], [empty]
+    for start in range(0, matrix.shape[0], block_rows):
+        block = sp.coo_matrix(matrix[start : start + block_rows] @ transposed)
+        keep = (block.data >= threshold - 1e-12) & (block.row + start != block.col)
+        row, col, sim = block.row[keep].astype(np.int64) + start, block.col[keep].astype(np.int64), block.data[keep]
+        sim = np.round(sim, 3)
+        upper = row < col
+        total += int(upper.sum())
+        merged = [np.concatenate(pair) for pair in zip(best, (sim[upper], row[upper], col[upper]), strict=True)]
+        best = _top(*merged, order, limit)
+        mine = _top_per_row(sim, row, col, order, per_item)
+        similar_rows.append(row[mine])
+        similar_cols.append(col[mine])
+    sim, row, col = best
+    pairs = pl.DataFrame(
+        {"key": keys.gather(row), "other_key": keys.gather(col), "similarity": sim},
         schema=DUPLICATE_COLUMNS,
-    ).sort(["similarity", "key", "other_key"], descending=[True, False, False])
+    )
+    similar_frame = pl.DataFrame(
+        {"key": keys.gather(np.concatenate(similar_rows)), "other": keys.gather(np.concatenate(similar_cols))}
+    )
+    similar = {
+        key: others for key, others in similar_frame.group_by("key", maintain_order=True).agg("other").iter_rows()
+    }
+    return Duplicates(pairs, similar, total)
+
+
+def _top(
+    sim: np.ndarray, row: np.ndarray, col: np.ndarray, order: np.ndarray, limit: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``limit`` best (similarity, row, col) triples: most similar first, then by the keys."""
+    ranked = np.lexsort((order[col], order[row], -sim))[:limit]
+    return sim[ranked], row[ranked], col[ranked]
+
+
+def _top_per_row(sim: np.ndarray, row: np.ndarray, col: np.ndarray, order: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of each row's ``limit`` most similar columns, grouped by row, most similar first."""
+    ranked = np.lexsort((order[col], -sim, row))
+    grouped = row[ranked]
+    starts = np.r_[0, np.flatnonzero(np.diff(grouped)) + 1]
+    position = np.arange(grouped.size) - np.repeat(starts, np.diff(np.r_[starts, grouped.size]))
+    return ranked[position < limit]

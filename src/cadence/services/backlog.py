@@ -23,7 +23,7 @@ from cadence.analytics.backlog_health import (
     size_limit,
     sprints_of_ready_work,
 )
-from cadence.analytics.duplicates import DUPLICATE_THRESHOLD, likely_duplicates
+from cadence.analytics.duplicates import DUPLICATE_THRESHOLD, Duplicates, likely_duplicates
 from cadence.analytics.serialize import json_rows
 from cadence.analytics.workflow import Workflow
 from cadence.domain.model import Team
@@ -39,6 +39,7 @@ __all__ = ["BacklogHealth", "backlog_health"]
 
 BacklogHealth = dict[str, Any]
 _REVIEWS = LruCache(64)
+_DUPLICATES = LruCache(64)
 
 _ROW_COLUMNS = ("key", "title", "type", "status", "estimate", "rank", "updated_at", "blocked_by")
 _SCORE_COLUMNS = ("checks_passed", "score", "ready", "lacks")
@@ -98,6 +99,7 @@ def _review(
         open_items = read_open_items(conn, team.id)
         blockers = read_open_blockers(conn, team.id)
     backlog = backlog_items(open_items, workflow)
+    duplicates = _duplicates(db, team, workflow, backlog, threshold)
     limit = size_limit(team_frames(db, team).items, workflow, now=now, rules=rules)
     checked = readiness(backlog, blockers, limit=limit, now=now, rules=rules)
     velocities, weekly = _pace(team_metrics(db, config, key, now=now))
@@ -105,7 +107,15 @@ def _review(
         checked, velocities=velocities, weekly_throughput=weekly, sprints=rules.velocity_sprints
     )
     passed = [c for c in checked.columns if c.startswith("check_")]
-    rows = checked.select(*_ROW_COLUMNS, *passed, *_SCORE_COLUMNS)
+    similar = pl.DataFrame(
+        {"key": list(duplicates.similar), "likely_duplicates": list(duplicates.similar.values())},
+        schema={"key": pl.String, "likely_duplicates": pl.List(pl.String)},
+    )
+    rows = (
+        checked.select(*_ROW_COLUMNS, *passed, *_SCORE_COLUMNS)
+        .join(similar, on="key", how="left")
+        .with_columns(pl.col("likely_duplicates").fill_null([]))
+    )
     stale_cut = now - dt.timedelta(days=rules.stale_days)
     stale = rows.filter(pl.coalesce(checked["updated_at"], checked["created_at"]) < stale_cut)
     oversized = rows.filter(pl.col("estimate") > limit) if limit is not None else rows.clear()
@@ -131,11 +141,19 @@ def _review(
             "stale_items": stale.height,
             "oversized_items": oversized.height,
             "passing": {c.removeprefix("check_"): int(rows[c].sum()) for c in passed},
+            "duplicate_pairs": duplicates.total,
         },
         "ready_work": ready_work,
         "items": json_rows(rows.sort(["rank", "key"], nulls_last=True)),
         "refinement_queue": json_rows(queue.select("key", "title", "rank", "score", "lacks")),
         "stale": json_rows(stale.select("key", "title", "updated_at")),
         "oversized": json_rows(oversized.select("key", "title", "estimate")),
-        "duplicates": json_rows(likely_duplicates(backlog, threshold=duplicate_threshold)),
+        "duplicates": json_rows(duplicates.pairs),
     }
+
+
+def _duplicates(db: Database, team: Team, workflow: Workflow, backlog: pl.DataFrame, threshold: float) -> Duplicates:
+    """The backlog's likely duplicates, kept per data version: the text comparison is the review's costly part
+    (seconds for a large templated backlog) and, unlike the readiness checks, does not move with the clock."""
+    key = (db.label, team.id, team.data_version, workflow, threshold)
+    return _DUPLICATES.get_or_compute(key, lambda: likely_duplicates(backlog, threshold=threshold))

@@ -172,7 +172,7 @@ def backlog_summary(
             "ready_work": health["ready_work"],
             "oversized_items": summary["oversized_items"],
             "stale_items": summary["stale_items"],
-            "duplicate_pairs": len(health["duplicates"]),
+            "duplicate_pairs": summary["duplicate_pairs"],
         }
 
     return _BACKLOG.get_or_compute((db.label, team.id, team.data_version, now.date(), id(config)), compute)

@@ -262,16 +262,12 @@ def _backlog(db: Database, config: WorkspaceConfig, actor: Actor, key: str, now:
     health = backlog_health(db, config, actor, key, now=now)
     oversized = {r["key"] for r in health["oversized"]}
     stale = {r["key"] for r in health["stale"]}
-    duplicates: dict[str, list[str]] = {}
-    for pair in health["duplicates"]:
-        duplicates.setdefault(pair["key"], []).append(pair["other_key"])
-        duplicates.setdefault(pair["other_key"], []).append(pair["key"])
     items = [
         {
             "key": r["key"], "title": r["title"], "type": r["type"], "status": r["status"],
             "estimate": r["estimate"], "rank": r["rank"], "ready": bool(r["ready"]), "score": r["score"],
             "lacks": list(r["lacks"] or []), "blocked_by": r["blocked_by"], "oversized": r["key"] in oversized,
-            "stale": r["key"] in stale, "duplicate_of": duplicates.get(r["key"], []),
+            "stale": r["key"] in stale, "duplicate_of": list(r["likely_duplicates"]),
         }
         for r in health["items"]
     ]  # fmt: skip

@@ -24,7 +24,8 @@ def backlog(
     """The team's backlog health (viewers and above); keys documented in docs/metrics.md under "Backlog health".
 
     ``items`` (every backlog item with its checks, by rank) is paginated like other lists
-    (``{"data", "page"}``); the shorter lists (refinement queue, stale, oversized, duplicates) come whole.
+    (``{"data", "page"}``); the shorter lists (refinement queue, stale, oversized) come whole, and ``duplicates``
+    holds the 100 most similar pairs (``summary.duplicate_pairs`` counts them all).
     """
     health = backlog_health(
         request.app.state.db, request.app.state.workspace_config, actor, team, now=dt.datetime.now(dt.UTC)
