@@ -105,8 +105,10 @@ def likely_duplicates(
         sim = np.round(sim, 3)
         upper = row < col
         total += int(upper.sum())
-        merged = [np.concatenate(pair) for pair in zip(best, (sim[upper], row[upper], col[upper]), strict=True)]
-        best = _top(*merged, order, limit)
+        best = _top(
+            np.concatenate((best[0], sim[upper])), np.concatenate((best[1], row[upper])),
+            np.concatenate((best[2], col[upper])), order, limit,
+        )  # fmt: skip
         mine = _top_per_row(sim, row, col, order, per_item)
         similar_rows.append(row[mine])
         similar_cols.append(col[mine])
@@ -138,4 +140,5 @@ def _top_per_row(sim: np.ndarray, row: np.ndarray, col: np.ndarray, order: np.nd
     grouped = row[ranked]
     starts = np.r_[0, np.flatnonzero(np.diff(grouped)) + 1]
     position = np.arange(grouped.size) - np.repeat(starts, np.diff(np.r_[starts, grouped.size]))
-    return ranked[position < limit]
+    kept: np.ndarray = ranked[position < limit]
+    return kept

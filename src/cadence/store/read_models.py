@@ -100,6 +100,7 @@ def _sqlite_columns(conn: Connection, sql: str, params: dict[str, object], schem
         packed = ", ".join(_packed(f'"{c}"', dtype) for c, dtype in zip(columns, dtypes, strict=True))
         cursor.execute(f"SELECT {packed} FROM ({statement})", values)
         row = cursor.fetchone()
+        assert row is not None  # an aggregate without GROUP BY always answers one row
     finally:
         cursor.close()
     series = []
