@@ -42,6 +42,7 @@ from cadence.http.errors import handle_cadence_error, handle_http_error, handle_
 from cadence.http.observability import RequestObservation
 from cadence.http.security import SESSION_COOKIE, csrf_guard
 from cadence.reports.weekly import render_markdown
+from cadence.services import caches
 from cadence.services.authentication import AuthPolicy
 from cadence.services.scheduler import Delivery, Job, Scheduler, scheduled_jobs
 from cadence.services.workspace_config import load_workspace_config
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *, 
         dependencies=[Depends(csrf_guard)],
     )
     app.state.settings = settings
+    caches.set_budget(settings.cache_mb * 2**20)  # per process: the caches are module-level
     app.state.db = db or Database(settings.effective_database_url)
     app.state.workspace_config = load_workspace_config(settings.workspace_file)
     app.state.auth_policy = AuthPolicy(

@@ -109,6 +109,13 @@ class Settings(BaseSettings):
         description="A running sync holds its source's lease this long past its last batch; a second sync is refused "
         "meanwhile, and a crashed instance's lease lapses after it.",
     )
+    cache_mb: int = Field(
+        2048,
+        ge=0,
+        le=1_048_576,
+        description="Megabytes of computed results (team frames, metrics, forecasts, backlog reviews) one process "
+        "keeps in memory; the least recently used are dropped past it. About 100 MB per warm 50k-item team.",
+    )
 
     @field_validator("database_url")
     @classmethod

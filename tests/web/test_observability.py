@@ -10,6 +10,7 @@ import socket
 from collections.abc import Iterator
 
 import httpx
+import polars as pl
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -19,12 +20,16 @@ from cadence import __version__
 from cadence.api.prometheus import OperationsCollector
 from cadence.app import create_app
 from cadence.http.observability import JsonFormatter, TextFormatter, configure_logging
+from cadence.services import caches
 from cadence.services.operations_metrics import operations_snapshot
+from cadence.services.team_metrics import load_team, team_frames
 from cadence.settings import Settings
 from cadence.store import job_runs
 from cadence.store.database import Database
+from cadence.store.ingest import ingest
 from cadence.store.migrations import schema_state
 from cadence.store.sources import advance_watermark, finish_sync, insert_source, start_sync
+from tests.factories import team_batch
 
 NOW = dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC)
 LOOPBACK = ("127.0.0.1", 50000)
@@ -273,6 +278,33 @@ async def test_metrics_count_each_request_by_route_template_and_status_class(db:
     assert families["cadence_http_requests_in_flight"] == [("cadence_http_requests_in_flight", {}, 1)]  # the scrape
     assert families["cadence_build_info"] == [("cadence_build_info", {"version": __version__}, 1)]
     assert families["cadence_database_ready"] == [("cadence_database_ready", {}, 1)]
+
+
+@pytest.mark.anyio
+async def test_the_caches_report_their_bytes_against_the_budget(db: Database) -> None:
+    """A team's frames, once computed, show in ``cadence_cache_bytes`` with at least their buffers' size, under
+    the budget the settings gave."""
+    with db.begin() as conn:
+        ingest(conn, team_batch())
+    _, before = caches.budget()
+    try:
+        settings = Settings(database_url=str(db.url), cache_mb=64)
+        transport = httpx.ASGITransport(app=create_app(settings, db), client=LOOPBACK)
+        frames = team_frames(db, load_team(db, "OPS"))
+        async with httpx.AsyncClient(transport=transport, base_url="http://cadence.test") as client:
+            scrape = await client.get("/metrics")
+    finally:
+        caches.set_budget(before)
+    families = _families(scrape.text)
+    assert families["cadence_cache_budget_bytes"] == [("cadence_cache_budget_bytes", {}, 64 * 2**20)]
+    held = {labels["cache"]: value for _, labels, value in families["cadence_cache_bytes"]}
+    buffers = sum(frame.estimated_size() for frame in vars(frames).values() if isinstance(frame, pl.DataFrame))
+    assert held["team_frames"] >= buffers > 0
+    assert sum(held.values()) <= 64 * 2**20
+    entries = {labels["cache"]: value for _, labels, value in families["cadence_cache_entries"]}
+    assert entries["team_frames"] >= 1
+    misses = {labels["cache"]: value for name, labels, value in families["cadence_cache_misses"]}
+    assert misses["team_frames"] >= 1
 
 
 def _seed_operations(db: Database) -> None:

@@ -2,7 +2,7 @@
 
 Request latency and requests in flight are counted in memory per instance (each instance is its own target).
 Sync lag, job failures and the notification outbox are read from the database at scrape time
-(``services.operations_metrics``), so every instance reports the same figures.
+(``services.operations_metrics``), so every instance reports the same figures; the caches' sizes are this process's.
 
 Who may scrape: with ``CADENCE_METRICS_TOKEN`` set, whoever sends ``Authorization: Bearer <token>``; without it,
 loopback clients only, and not through a proxy (a request carrying ``Forwarded``, ``X-Forwarded-For`` or
@@ -27,6 +27,7 @@ from pydantic import SecretStr
 from cadence import __version__
 from cadence.domain.errors import DatabaseError, NotAuthenticated, PermissionDenied
 from cadence.http.observability import RequestMetrics
+from cadence.services import caches
 from cadence.services.operations_metrics import operations_snapshot
 from cadence.store.database import Database
 
@@ -106,11 +107,34 @@ class _BuildInfo(Collector):
         yield info
 
 
+class _CacheCollector(Collector):
+    """The process's caches of computed results: bytes against the budget (``CADENCE_CACHE_MB``), entries, hits
+    and misses. A hit ratio falling while bytes sit at the budget says the budget is too small for the teams."""
+
+    def collect(self) -> Iterable[Metric]:
+        _, limit = caches.budget()
+        budget = GaugeMetricFamily("cadence_cache_budget_bytes", "Bytes all caches of this process may hold.")
+        budget.add_metric([], limit)
+        held = GaugeMetricFamily(
+            "cadence_cache_bytes", "Bytes each cache holds (weighed when stored).", labels=["cache"]
+        )
+        entries = GaugeMetricFamily("cadence_cache_entries", "Entries each cache holds.", labels=["cache"])
+        hits = CounterMetricFamily("cadence_cache_hits", "Lookups answered from the cache.", labels=["cache"])
+        misses = CounterMetricFamily("cadence_cache_misses", "Lookups that computed the entry.", labels=["cache"])
+        for cache in caches.stats():
+            held.add_metric([cache.name], cache.bytes)
+            entries.add_metric([cache.name], cache.entries)
+            hits.add_metric([cache.name], cache.hits)
+            misses.add_metric([cache.name], cache.misses)
+        yield from (budget, held, entries, hits, misses)
+
+
 def instance_metrics(db: Database, clock: Callable[[], dt.datetime] = _utcnow) -> RequestMetrics:
     """The metrics of one app: a registry of its own with the request metrics, the build info and the database
     collector."""
     metrics = RequestMetrics()
     metrics.registry.register(_BuildInfo())
+    metrics.registry.register(_CacheCollector())
     metrics.registry.register(OperationsCollector(db, clock))
     return metrics
 

@@ -24,6 +24,7 @@ def worker() -> None:
     """Run the scheduled jobs (and the scheduled syncs) until SIGTERM or Ctrl+C, without serving HTTP."""
     from cadence.app import scheduler_delivery, scheduler_jobs
     from cadence.http.observability import configure_logging
+    from cadence.services.caches import set_budget
     from cadence.services.scheduler import Scheduler
     from cadence.services.schema_admin import require_current_schema
     from cadence.services.sync import instance_name
@@ -31,6 +32,7 @@ def worker() -> None:
 
     config = settings()
     configure_logging(config.log_level, config.log_format)
+    set_budget(config.cache_mb * 2**20)
     say = logging.getLogger("cadence.worker").info if config.log_format == "json" else typer.echo
     db = database()
     require_current_schema(db)

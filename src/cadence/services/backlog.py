@@ -28,7 +28,7 @@ from cadence.analytics.serialize import json_rows
 from cadence.analytics.workflow import Workflow
 from cadence.domain.model import Team
 from cadence.services.access import Actor, access_team
-from cadence.services.sprint_forecast import LruCache
+from cadence.services.caches import Cache
 from cadence.services.team_metrics import team_frames, team_metrics
 from cadence.services.workspace_config import WorkspaceConfig, workflow_from_board
 from cadence.store.backlog import read_open_blockers, read_open_items
@@ -38,8 +38,8 @@ from cadence.store.teams import board_stages
 __all__ = ["BacklogHealth", "backlog_health"]
 
 BacklogHealth = dict[str, Any]
-_REVIEWS = LruCache(64)
-_DUPLICATES = LruCache(64)
+_REVIEWS = Cache("backlog_reviews", 64)
+_DUPLICATES = Cache("backlog_duplicates", 64)
 
 _ROW_COLUMNS = ("key", "title", "type", "status", "estimate", "rank", "updated_at", "blocked_by")
 _SCORE_COLUMNS = ("checks_passed", "score", "ready", "lacks")
@@ -77,17 +77,19 @@ def backlog_health(
 ) -> BacklogHealth:
     """The backlog health of team ``key`` (viewers and above); keys documented in docs/metrics.md.
 
-    Cached per (team, data version, hour of ``now``): the review reads and compares every open item (a second or
-    more for a 50k-item team) and its clock-dependent parts move by days (stale after ``stale_days``, the size
-    limit over ``size_weeks``, the weekly pace), so within the hour it is served as of its first computation
-    (``parameters.now``); any write to the team's items bumps the data version and refreshes it at once."""
+    Cached per (team, data version): the review reads every open item (a second or more for a 50k-item team) and its
+    clock-dependent parts move by days (stale after ``stale_days``, the size limit over ``size_weeks``, the weekly
+    pace), so it is served as of its computation (``parameters.now``) for an hour, then served while a background
+    thread recomputes it (recomputed first past two hours); any write to the team's items bumps the data version and
+    refreshes it at once."""
     team = access_team(db, actor, key)
     workflow = _workflow(db, config, team)
-    hour = now.replace(minute=0, second=0, microsecond=0)
-    cache_key = (db.label, team.id, team.data_version, workflow, rules, duplicate_threshold, hour, id(config))
-    return _REVIEWS.get_or_compute(
-        cache_key, lambda: _review(db, config, team, workflow, now=now, rules=rules, threshold=duplicate_threshold)
-    )
+    cache_key = (db.label, team.id, team.data_version, workflow, rules, duplicate_threshold, id(config))
+    return _REVIEWS.get_or_refresh(
+        cache_key,
+        lambda: _review(db, config, team, workflow, now=now, rules=rules, threshold=duplicate_threshold),
+        now=now.timestamp(), refresh_after=3600, stale_limit=7200,
+    )  # fmt: skip
 
 
 def _review(

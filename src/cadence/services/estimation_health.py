@@ -22,7 +22,8 @@ from cadence.analytics.days import epoch_day, local_day
 from cadence.analytics.serialize import json_rows
 from cadence.analytics.size_durations import MIN_ITEMS_PER_SIZE, correlation_reading, cycle_time_by_size
 from cadence.domain.errors import InputError
-from cadence.services.sprint_forecast import LruCache, team_history
+from cadence.services.caches import Cache
+from cadence.services.sprint_forecast import team_history
 from cadence.services.team_metrics import load_team
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store.database import Database
@@ -32,7 +33,7 @@ __all__ = ["DEFAULT_WEEKS", "clear_cache", "estimation_health"]
 DEFAULT_WEEKS = 26
 """Half a year of deliveries: enough items per size for a median, recent enough to be today's estimating habits."""
 
-_RESULTS = LruCache(64)
+_RESULTS = Cache("estimation_health", 64)
 
 _READINGS = {
     "unknown": "not enough estimated deliveries to tell",

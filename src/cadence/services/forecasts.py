@@ -38,15 +38,15 @@ from cadence.analytics.throughput import throughput
 from cadence.analytics.workflow import Workflow
 from cadence.domain.errors import InputError
 from cadence.domain.model import Team
-from cadence.services.sprint_forecast import LruCache
+from cadence.services.caches import Cache
 from cadence.services.team_metrics import load_team, team_frames
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store.database import Database
 
 __all__ = ["REFERENCE_HORIZON", "forecast_choices", "scope_forecast", "team_forecast"]
 
-_BASES = LruCache(64)
-_FORECASTS = LruCache(256)
+_BASES = Cache("forecast_bases", 64)
+_FORECASTS = Cache("forecasts", 256)
 
 REFERENCE_HORIZON = 28
 """The horizon (days) of the track record shown beside a "when" forecast, which has no horizon of its own."""

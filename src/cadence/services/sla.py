@@ -34,9 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +46,7 @@ from cadence.domain.errors import InputError, NotFound
 from cadence.domain.model import Role, Team
 from cadence.services.access import Actor, access_team
 from cadence.services.audit_log import record_change
+from cadence.services.caches import Cache
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store import read_models as R
 from cadence.store import sla_policies as store
@@ -92,29 +91,8 @@ class TeamPolicies:
         }
 
 
-class _Cache:
-    def __init__(self, size: int) -> None:
-        self._size, self._data, self._lock = size, OrderedDict[Hashable, Any](), threading.Lock()
-
-    def get(self, key: Hashable, compute: Any) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = compute()
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-_FRAMES = _Cache(64)
-_CLOCKS = _Cache(64)
+_FRAMES = Cache("ticket_frames", 64)
+_CLOCKS = Cache("sla_clocks", 64)
 
 
 def clear_sla_caches() -> None:
@@ -198,7 +176,7 @@ def ticket_history(
             return R.read_tickets(conn, [team.id]), R.read_ticket_events(conn, [team.id])
 
     key = (db.label, team.id, version or _ticket_version(db, team))
-    result: tuple[pl.DataFrame, pl.DataFrame] = _FRAMES.get(key, read)
+    result: tuple[pl.DataFrame, pl.DataFrame] = _FRAMES.get_or_compute(key, read)
     return result
 
 
@@ -221,7 +199,7 @@ def clocks_of_team(db: Database, config: WorkspaceConfig, team: Team, *, now: dt
             parts.append(sla_clocks(mine, events, policy, calendar, now=now))
         return pl.concat(parts).sort("ticket_id", "goal", "cycle") if parts else pl.DataFrame(schema=CLOCKS)
 
-    result: pl.DataFrame = _CLOCKS.get(key, compute)
+    result: pl.DataFrame = _CLOCKS.get_or_compute(key, compute)
     return result
 
 

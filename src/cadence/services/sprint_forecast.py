@@ -21,9 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -53,12 +50,13 @@ from cadence.analytics.velocity import say_do, velocity
 from cadence.analytics.workflow import Workflow
 from cadence.domain.errors import InputError
 from cadence.domain.model import Team
+from cadence.services.caches import Cache
 from cadence.services.team_metrics import load_team, team_frames
 from cadence.services.workspace_config import WorkspaceConfig, workflow_from_board
 from cadence.store.database import Database
 from cadence.store.teams import board_stages
 
-__all__ = ["DEFAULT_SPRINTS", "LruCache", "TeamHistory", "clear_cache", "sprint_forecast", "team_history"]
+__all__ = ["DEFAULT_SPRINTS", "TeamHistory", "clear_cache", "sprint_forecast", "team_history"]
 
 DEFAULT_SPRINTS = 6
 """Closed sprints the forecast reads: three months of two-week sprints, recent enough to reflect the team today."""
@@ -66,33 +64,8 @@ DEFAULT_SPRINTS = 6
 T = TypeVar("T")
 
 
-class LruCache:
-    """A small thread-safe LRU (web workers share it)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]  # type: ignore[no-any-return]
-        value = compute()
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-_HISTORIES = LruCache(64)
-_RESULTS = LruCache(64)
+_HISTORIES = Cache("team_histories", 64)
+_RESULTS = Cache("sprint_forecasts", 64)
 
 
 def clear_cache() -> None:

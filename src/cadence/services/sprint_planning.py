@@ -47,8 +47,9 @@ from cadence.domain.model import Role, Team
 from cadence.services.access import Actor, access_team
 from cadence.services.audit_log import record_change
 from cadence.services.backlog import backlog_health
+from cadence.services.caches import Cache
 from cadence.services.forecasts import team_forecast
-from cadence.services.sprint_forecast import LruCache, sprint_forecast, team_history
+from cadence.services.sprint_forecast import sprint_forecast, team_history
 from cadence.services.team_metrics import team_frames
 from cadence.services.workspace_config import PlanningSettings, WorkspaceConfig
 from cadence.store import sprint_plans as store
@@ -73,7 +74,7 @@ BACKLOG_TOP = 30
 MAX_SPRINT_DAYS = 42
 _VIEW = Role.MEMBER
 _EDIT = Role.MANAGER
-_HISTORY = LruCache(64)
+_HISTORY = Cache("planning_history", 64)
 
 
 # --- the window ------------------------------------------------------------------------------------------------

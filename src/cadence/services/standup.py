@@ -38,9 +38,10 @@ from cadence.domain.model import Role, Team
 from cadence.services.access import Actor, access_team
 from cadence.services.action_items import open_actions
 from cadence.services.audit_log import record_change
+from cadence.services.caches import Cache
 from cadence.services.conflicts import conflicts_of_team
 from cadence.services.impediments import list_impediments, open_impediment, open_impediments
-from cadence.services.sprint_forecast import LruCache, team_history
+from cadence.services.sprint_forecast import team_history
 from cadence.services.standup_schedule import DAY_NAMES, standup_times
 from cadence.services.support_views import team_sla_clocks
 from cadence.services.team_metrics import team_frames
@@ -66,8 +67,8 @@ EXPECTED_ROLES = ("member", "support", "manager", "admin")
 """Who is expected to check in: viewers (stakeholders) are not."""
 _TEXT_LIMIT = 4000
 _MAX_ITEMS = 20
-_ASSIGNEES = LruCache(64)
-_HOLIDAYS = LruCache(64)
+_ASSIGNEES = Cache("standup_assignees", 64)
+_HOLIDAYS = Cache("holidays", 64)
 
 
 def standup_zone(config: WorkspaceConfig, team: Team) -> str:

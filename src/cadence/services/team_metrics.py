@@ -3,9 +3,9 @@
 Frames are read from the store once per (database, team, data version) and kept in memory; any write to a
 team's item history bumps its data version, so a cached entry can never be stale — it is replaced by the next
 version's frames (one entry per team: a workspace of many teams keeps each team's frames, whatever the churn).
-Results are cached too, per (team, version, range, minute of ``now``): ages move with the clock, nothing else does.
-Each team's minute starts at its own second (7 x team id): 20 teams' results expire spread over the minute, not at
-once (20 teams on two instances would otherwise recompute 40 results in the same second).
+Results are cached too, per (team, version, range), and refreshed as the clock moves (ages move with it, nothing
+else does): after :data:`METRICS_REFRESH_SECONDS` the result is served while one background thread computes the next
+(``Cache.get_or_refresh``), so no request waits at the turn of a period; the result's ``now`` says when it was taken.
 A missing entry is computed once: concurrent requests for it wait for that computation instead of repeating it
 (a 50k-item team's frames take seconds to read; a burst of requests must not read them once each).
 """
@@ -13,9 +13,6 @@ A missing entry is computed once: concurrent requests for it wait for that compu
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -23,6 +20,7 @@ from cadence.analytics.suite import compute_metrics
 from cadence.analytics.team_frames import TeamFrames
 from cadence.domain.errors import InputError, NotFound
 from cadence.domain.model import Team
+from cadence.services.caches import Cache, team_slot
 from cadence.services.workspace_config import TeamConfig, WorkspaceConfig, workflow_from_board
 from cadence.store import read_models as R
 from cadence.store.database import Database
@@ -38,78 +36,19 @@ MetricsResult = dict[str, Any]
 T = TypeVar("T")
 
 
-class _Lru:
-    """A small thread-safe LRU; web workers share it. A missing key is computed by one thread while the others
-    asking for it wait (if that computation fails, the next waiter tries). With ``slot``, keys sharing a slot
-    replace each other (a team's newer data version evicts its older one at once)."""
-
-    def __init__(self, size: int, slot: Callable[[Hashable], Hashable] | None = None) -> None:
-        self._size = size
-        self._slot = slot
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
-        self._owner: dict[Hashable, Hashable] = {}  # slot -> the key stored for it
-        self._pending: dict[Hashable, threading.Event] = {}
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        while True:
-            with self._lock:
-                if key in self._data:
-                    self._data.move_to_end(key)
-                    self.hits += 1
-                    return self._data[key]  # type: ignore[no-any-return]
-                pending = self._pending.get(key)
-                if pending is None:
-                    pending = self._pending[key] = threading.Event()
-                    self.misses += 1
-                    break
-            pending.wait()
-        try:
-            value = compute()
-            with self._lock:
-                self._store(key, value)
-        finally:
-            with self._lock:
-                del self._pending[key]
-            pending.set()
-        return value
-
-    def _store(self, key: Hashable, value: Any) -> None:
-        if self._slot is not None:
-            slot = self._slot(key)
-            previous = self._owner.get(slot)
-            if previous is not None and previous != key:
-                self._data.pop(previous, None)
-            self._owner[slot] = key
-        self._data[key] = value
-        while len(self._data) > self._size:
-            evicted, _ = self._data.popitem(last=False)
-            if self._slot is not None and self._owner.get(self._slot(evicted)) == evicted:
-                del self._owner[self._slot(evicted)]
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self._owner.clear()
-            self.hits = self.misses = 0
-
-
-def _team_slot(key: Hashable) -> Hashable:
-    assert isinstance(key, tuple)
-    return key[:2]  # (database, team id): one data version per team
-
-
 FRAME_TEAMS = 64
-"""Teams whose frames one process keeps (one version each). Measured with every cache of a team warm (frames,
-metrics, forecasts, backlog): ~20 MB per 5k-item team, ~80 MB per 20k-item team (docs/benchmarks.md)."""
+"""Teams whose frames one process keeps at most (one version each); the byte budget (``services.caches``) usually
+binds first: every cache of a team warm takes ~10 MB for 5k items and ~100 MB for 50k (docs/benchmarks.md)."""
 
-_FRAMES = _Lru(FRAME_TEAMS, slot=_team_slot)
-_RESULTS = _Lru(256)
+METRICS_REFRESH_SECONDS = 300
+"""A team's metrics older than this are recomputed in the background while the older result is served: ages and
+times in progress move by days, so five minutes cannot change what a reader concludes; a data change (a sync, an
+edit) is a new data version and computed at once."""
+METRICS_STALE_SECONDS = 1800
+"""Past this age a team's metrics are recomputed before answering (a team nobody looked at for half an hour)."""
+
+_FRAMES = Cache("team_frames", FRAME_TEAMS, slot=team_slot)
+_RESULTS = Cache("team_metrics", 256)
 
 
 def clear_caches() -> None:
@@ -176,9 +115,7 @@ def team_metrics(
             workflow, status_categories = from_board
     tz = settings.time_zone or team.timezone or "UTC"
     first, last = _range(start, end, now, tz)
-    # each team's minute starts at its own second, so a workspace's teams do not all recompute at the same instant
-    minute = int(now.timestamp() + team.id * 7) // 60
-    cache_key = (db.label, team.id, team.data_version, first, last, minute, id(config))
+    cache_key = (db.label, team.id, team.data_version, first, last, id(config))
 
     def compute() -> MetricsResult:
         result = compute_metrics(
@@ -196,4 +133,10 @@ def team_metrics(
         result["team"] = {"key": team.key, "name": team.name, "data_version": team.data_version}
         return result
 
-    return _RESULTS.get_or_compute(cache_key, compute)
+    return _RESULTS.get_or_refresh(
+        cache_key,
+        compute,
+        now=now.timestamp(),
+        refresh_after=METRICS_REFRESH_SECONDS,
+        stale_limit=METRICS_STALE_SECONDS,
+    )
