@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import polars as pl
@@ -20,6 +21,7 @@ from cadence import __version__
 from cadence.api.prometheus import OperationsCollector
 from cadence.app import create_app
 from cadence.http.observability import JsonFormatter, TextFormatter, configure_logging
+from cadence.http.security import SESSION_COOKIE
 from cadence.services import caches
 from cadence.services.operations_metrics import operations_snapshot
 from cadence.services.team_metrics import load_team, team_frames
@@ -199,9 +201,16 @@ def test_configure_logging_routes_uvicorn_through_the_json_handler() -> None:
 
 
 @pytest.mark.anyio
-async def test_health_is_200_with_the_version_even_when_the_database_is_down() -> None:
+@pytest.mark.parametrize(
+    "credentials",
+    [{}, {"headers": {"Authorization": "Bearer cad_some-token"}}, {"cookies": {SESSION_COOKIE: "a-stale-session"}}],
+    ids=["anonymous", "token", "cookie"],
+)
+async def test_health_is_200_with_the_version_even_when_the_database_is_down(credentials: dict[str, Any]) -> None:
+    """Also when the prober sends a token or a session cookie: neither is looked up (that would need the database)."""
     async with _client(_unreachable()) as client:
-        response = await client.get("/api/health")
+        client.cookies.update(credentials.get("cookies", {}))
+        response = await client.get("/api/health", headers=credentials.get("headers", {}))
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": __version__}
 

@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from cadence.domain.errors import NotAuthenticated, PermissionDenied
 from cadence.services.access import Actor
@@ -36,6 +37,8 @@ LOGIN_CSRF_COOKIE = "cadence_login_csrf"
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 _EXEMPT_PREFIXES = ("/hooks/",)
 """Webhook receivers authenticate each delivery with their own shared secret."""
+_PROBES = frozenset({"/api/health", "/api/ready"})
+"""Liveness and readiness: no session or token lookup (liveness never touches the database)."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,14 @@ def require_actor(context: AuthContext = Depends(auth_context)) -> Actor:
     return context.actor
 
 
-async def csrf_guard(request: Request, context: AuthContext = Depends(auth_context)) -> None:
-    """Refuse a state-changing request made with the session cookie unless it carries the session's token."""
+async def csrf_guard(request: Request) -> None:
+    """Refuse a state-changing request made with the session cookie unless it carries the session's token.
+
+    Every route runs it, so it also resolves who is asking (pages show the signed-in person) — except for the probes,
+    which must answer without the database whatever cookie or token a prober sends."""
+    if request.url.path in _PROBES:
+        return
+    context = await run_in_threadpool(auth_context, request)
     if request.method in _SAFE or request.url.path.startswith(_EXEMPT_PREFIXES) or context.via == "token":
         return
     sent = request.headers.get("x-csrf-token")
