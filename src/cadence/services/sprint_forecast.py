@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -60,8 +60,6 @@ __all__ = ["DEFAULT_SPRINTS", "TeamHistory", "clear_cache", "sprint_forecast", "
 
 DEFAULT_SPRINTS = 6
 """Closed sprints the forecast reads: three months of two-week sprints, recent enough to reflect the team today."""
-
-T = TypeVar("T")
 
 
 _HISTORIES = Cache("team_histories", 64)

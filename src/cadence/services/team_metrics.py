@@ -13,7 +13,7 @@ A missing entry is computed once: concurrent requests for it wait for that compu
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cadence.analytics.suite import compute_metrics
@@ -33,7 +33,6 @@ DEFAULT_WEEKS = 12
 """The default range: the last twelve weeks, long enough for stable percentiles, short enough to be current."""
 
 MetricsResult = dict[str, Any]
-T = TypeVar("T")
 
 
 FRAME_TEAMS = 64
