@@ -21,7 +21,7 @@ from cryptography.fernet import Fernet
 from cadence.services.sources import connect_jira
 from cadence.store.database import Database
 from cadence.store.read_models import read_items, read_transitions
-from tests.connectors.jira.fake_jira import FakeJira, Receive, Send
+from tests.connectors.jira.fake_jira import FakeJira, Receive, Send, read_body
 from tests.connectors.jira.payloads import cloud_board, cloud_issue, field_catalog
 
 KEY = Fernet.generate_key().decode()
@@ -118,12 +118,7 @@ class StormyJira(FakeJira):
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         identity = f"{scope['method']} {scope['path']}?{scope['query_string'].decode()} {body.decode()}"
         answer = self._storm(identity, scope["method"], scope["path"], json.loads(body) if body else {})
         if answer is not None:

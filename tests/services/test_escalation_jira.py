@@ -22,7 +22,7 @@ from cadence.services.support_views import ticket_detail
 from cadence.services.workspace_config import WorkspaceConfig
 from cadence.store import schema as S
 from cadence.store.database import Database
-from tests.connectors.jira.fake_jira import FakeJira, Served
+from tests.connectors.jira.fake_jira import FakeJira, Served, read_body
 from tests.services.support_world import NOW, TICKET, move, support_world
 
 KEY = Fernet.generate_key().decode()
@@ -40,12 +40,7 @@ class CreatingJira(FakeJira):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith("/issue"):
             return await super().__call__(scope, receive, send)
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         if headers.get("authorization") != self.auth:
             return await _answer(send, 401, {"errorMessages": ["You are not authenticated."]})

@@ -13,30 +13,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from sqlalchemy import func, select
 
-from cadence.domain.model import Role
 from cadence.services import action_items as svc
-from cadence.services.access import Actor, actor_for_user
-from cadence.services.audit_log import SYSTEM
-from cadence.services.users import create_user, set_role
 from cadence.store import schema as S
-from cadence.store.accounts import find_user
-from cadence.store.database import Database
-from cadence.store.ingest import ingest
-from tests.factories import team_batch
-from tests.services.stateful_world import discard, fresh_database
+from tests.services.stateful_world import discard, member_world
 
 START = dt.datetime(2026, 6, 1, 7, tzinfo=dt.UTC)
 ZONE = ZoneInfo("Europe/Paris")
 """The factory team's zone: "today" and "overdue" are read there."""
 DUE = st.one_of(st.none(), st.integers(-3, 10))
 """A due date as days from the current day, or none."""
-
-
-def _team_and_member(db: Database) -> None:
-    with db.begin() as conn:
-        ingest(conn, team_batch())
-    create_user(db, SYSTEM, username="dev", password="correct horse battery", now=START)
-    set_role(db, SYSTEM, username="dev", team_key="OPS", role=Role.MEMBER, now=START)
 
 
 @dataclass
@@ -51,11 +36,7 @@ class ActionItems(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.db, self.folder = fresh_database(_team_and_member)
-        with self.db.connect() as conn:
-            user = find_user(conn, "dev")
-        assert user is not None
-        self.actor: Actor = actor_for_user(self.db, user)
+        self.db, self.folder, self.actor = member_world()
         self.model: dict[int, Modelled] = {}
         self.now = START
         self.changes = 0

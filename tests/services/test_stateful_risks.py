@@ -12,17 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 from cadence.domain.errors import Conflict
-from cadence.domain.model import Role
 from cadence.services import risks as svc
-from cadence.services.access import Actor, actor_for_user
-from cadence.services.audit_log import SYSTEM
-from cadence.services.users import create_user, set_role
 from cadence.services.workspace_config import WorkspaceConfig
-from cadence.store.accounts import find_user
-from cadence.store.database import Database
-from cadence.store.ingest import ingest
-from tests.factories import team_batch
-from tests.services.stateful_world import discard, fresh_database
+from tests.services.stateful_world import discard, member_world
 
 CONFIG = WorkspaceConfig()
 START = dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)
@@ -39,23 +31,12 @@ class Modelled:
     """Score rows: the first assessment plus one per re-score (a re-score to the same value still counts)."""
 
 
-def _team_and_member(db: Database) -> None:
-    with db.begin() as conn:
-        ingest(conn, team_batch())
-    create_user(db, SYSTEM, username="dev", password="correct horse battery", now=START)
-    set_role(db, SYSTEM, username="dev", team_key="OPS", role=Role.MEMBER, now=START)
-
-
 class RiskRegister(RuleBasedStateMachine):
     risks = Bundle("risks")
 
     def __init__(self) -> None:
         super().__init__()
-        self.db, self.folder = fresh_database(_team_and_member)
-        with self.db.connect() as conn:
-            user = find_user(conn, "dev")
-        assert user is not None
-        self.actor: Actor = actor_for_user(self.db, user)
+        self.db, self.folder, self.actor = member_world()
         self.model: dict[int, Modelled] = {}
         self.clock = START
 

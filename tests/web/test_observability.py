@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -56,12 +57,12 @@ def _unreachable() -> Database:
     return Database(f"postgresql+psycopg://cadence@127.0.0.1:{port}/cadence")
 
 
-@pytest.fixture
-def access_lines() -> Iterator[io.StringIO]:
-    """The access log as the JSON formatter writes it, captured on a handler of our own."""
+@contextlib.contextmanager
+def _access_log(formatter: logging.Formatter) -> Iterator[io.StringIO]:
+    """The access log as ``formatter`` writes it, captured on a handler of our own."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(formatter)
     logger = logging.getLogger("cadence.access")
     level = logger.level
     logger.addHandler(handler)
@@ -71,6 +72,13 @@ def access_lines() -> Iterator[io.StringIO]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+@pytest.fixture
+def access_lines() -> Iterator[io.StringIO]:
+    """The access log as the JSON formatter writes it."""
+    with _access_log(JsonFormatter()) as stream:
+        yield stream
 
 
 def _json_lines(stream: io.StringIO) -> list[dict[str, object]]:
@@ -138,19 +146,9 @@ def test_the_access_line_never_carries_the_query_string(db: Database, access_lin
 
 @pytest.mark.anyio
 async def test_a_path_cannot_forge_a_text_log_line(sqlite_url: str) -> None:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(TextFormatter())
-    logger = logging.getLogger("cadence.access")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
+    with _access_log(TextFormatter()) as stream:
         async with _client(Database(sqlite_url)) as client:
             await client.get("/nope%0A2026-06-30T12:00:00.000Z INFO cadence.access [x] GET /admin 200")
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
     [line] = stream.getvalue().splitlines()
     assert "GET /nope%0A2026-06-30T12:00:00.000Z" in line and line.endswith(" ms")
 

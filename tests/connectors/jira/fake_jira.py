@@ -83,12 +83,7 @@ class FakeJira:
                     return
         method, path = scope["method"], scope["path"]
         query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         self.log.append((method, path))
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         for prefix, queue in self.faults.items():
@@ -289,6 +284,16 @@ def _utc(stamp: str) -> str:
     import datetime as dt
 
     return dt.datetime.fromisoformat(stamp).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body, however many ASGI messages it came in."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
 
 
 async def _send(send: Send, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:

@@ -29,7 +29,7 @@ from cadence.store import schema as S
 from cadence.store.accounts import find_user
 from cadence.store.database import Database
 from cadence.store.ingest import ingest
-from tests.connectors.jira.fake_jira import FakeJira, Served
+from tests.connectors.jira.fake_jira import FakeJira, Served, read_body
 from tests.factories import team_batch
 
 KEY = Fernet.generate_key().decode()
@@ -57,12 +57,7 @@ class WritableJira(FakeJira):
         path = scope.get("path", "")
         if scope["type"] != "http" or scope["method"] != "PUT" or "/issue/" not in path:
             return await super().__call__(scope, receive, send)
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         if headers.get("authorization") != self.auth:
             return await _answer(send, 401, {"errorMessages": ["You are not authenticated."]})
